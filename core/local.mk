@@ -1,0 +1,9 @@
+# core/: loop, config, log, control socket (and later DNS, routing, policy)
+noinst_LIBRARIES += core/libcore.a
+core_libcore_a_SOURCES = \
+	core/log.c core/log.h \
+	core/loop.c core/loop.h \
+	core/config.c core/config.h \
+	core/ctl.c core/ctl.h
+core_libcore_a_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(CARES_CFLAGS)
+CORE_LIBS = core/libcore.a $(SOFIA_LIBS) $(CARES_LIBS)

@@ -1,0 +1,11 @@
+/*
+ * services: the parts of the daemon, in start order (stop runs in reverse).
+ */
+#include "config.h"
+#include "gateway/service.h"
+
+#include <stddef.h>
+
+const struct service *const services[] = {
+	NULL
+};

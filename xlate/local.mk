@@ -1,0 +1,1 @@
+# xlate/: see DESIGN.md

@@ -1,0 +1,1 @@
+# xmpp/: see DESIGN.md
