@@ -105,38 +105,45 @@ diag_push(char ***v, size_t *n, const char *text)
 	(*n)++;
 }
 
+/* Append "FILE:LINE: [warning: ]message" to the errors or the warnings. */
+static void FG_PRINTF(5, 0)
+diag_vadd(struct config_diag *d, int warning, const char *file, int line,
+    const char *fmt, va_list ap)
+{
+	char msg[1024], full[1400];
+	const char *w = warning ? "warning: " : "";
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%d: %s%s", file, line, w, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s%s", file, w, msg);
+	if (warning)
+		diag_push(&d->warnings, &d->nwarnings, full);
+	else
+		diag_push(&d->errors, &d->nerrors, full);
+}
+
 static void FG_PRINTF(4, 5)
 diag_error(struct config_diag *d, const char *file, int line,
     const char *fmt, ...)
 {
-	char msg[1024], full[1400];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_vadd(d, 0, file, line, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		snprintf(full, sizeof(full), "%s:%d: %s", file, line, msg);
-	else
-		snprintf(full, sizeof(full), "%s: %s", file, msg);
-	diag_push(&d->errors, &d->nerrors, full);
 }
 
 static void FG_PRINTF(4, 5)
 diag_warning(struct config_diag *d, const char *file, int line,
     const char *fmt, ...)
 {
-	char msg[1024], full[1400];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_vadd(d, 1, file, line, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		snprintf(full, sizeof(full), "%s:%d: warning: %s", file, line, msg);
-	else
-		snprintf(full, sizeof(full), "%s: warning: %s", file, msg);
-	diag_push(&d->warnings, &d->nwarnings, full);
 }
 
 void
