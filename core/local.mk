@@ -4,6 +4,7 @@ core_libcore_a_SOURCES = \
 	core/log.c core/log.h \
 	core/loop.c core/loop.h \
 	core/config.c core/config.h \
-	core/ctl.c core/ctl.h
+	core/ctl.c core/ctl.h \
+	core/service.h
 core_libcore_a_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(CARES_CFLAGS)
 CORE_LIBS = core/libcore.a $(SOFIA_LIBS) $(CARES_LIBS)

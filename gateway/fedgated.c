@@ -8,7 +8,7 @@
 #include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
-#include "gateway/service.h"
+#include "core/service.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,7 +1,7 @@
 # gateway/: the daemon, its control tool, and the wiring of the sides
 sbin_PROGRAMS += fedgated
 bin_PROGRAMS += fedgatectl
-fedgated_SOURCES = gateway/fedgated.c gateway/service.h gateway/services.c
+fedgated_SOURCES = gateway/fedgated.c gateway/services.c
 fedgated_LDADD = $(CORE_LIBS)
 fedgatectl_SOURCES = gateway/fedgatectl.c
 fedgatectl_LDADD = $(CORE_LIBS)

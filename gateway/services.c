@@ -2,7 +2,7 @@
  * services: the parts of the daemon, in start order (stop runs in reverse).
  */
 #include "config.h"
-#include "gateway/service.h"
+#include "core/service.h"
 
 #include <stddef.h>
 

@@ -3,11 +3,12 @@
  * wiring, metrics) offers to the main program: start, live reload,
  * graceful stop, and the lines it adds to fedgatectl's answers.
  *
- * The list lives in services.c; fedgated.c walks it. Every hook except
+ * The list lives in gateway/services.c; gateway/fedgated.c walks it. sip/ and
+ * xmpp/ each export one (sip_service, xmpp_service); core/ may too (dns). Every hook except
  * name may be NULL.
  */
-#ifndef FG_GATEWAY_SERVICE_H
-#define FG_GATEWAY_SERVICE_H
+#ifndef FG_CORE_SERVICE_H
+#define FG_CORE_SERVICE_H
 
 #include <stdio.h>
 
