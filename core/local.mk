@@ -14,3 +14,4 @@ core_libcore_a_SOURCES += \
 	core/dns.c core/dns.h \
 	core/route.c core/route.h \
 	core/policy.c core/policy.h
+TESTS += tests/integration/route-dns.sh

@@ -128,6 +128,15 @@ rq_state_name(enum rq_state st)
 	return names[st];
 }
 
+/* Explanations name files as the admin knows them: "routes.conf:3". */
+static const char *
+file_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path ? path : "?";
+}
+
 static const char *
 side_name(enum route_side side)
 {
@@ -459,7 +468,7 @@ static_sip(struct route_req *rq, const char *domain, enum route_step step)
 		    ROUTE_F_NO_TLS : 0) == NULL)
 			break;
 		rq_trace(rq, route_step_name(step), "%s:%d: sip %s -> %s:%u %s",
-		    r->file, r->line, r->pattern, r->next_hop.host,
+		    file_name(r->file), r->line, r->pattern, r->next_hop.host,
 		    r->next_hop.port, r->proto == ROUTE_PROTO_TCP ? "tcp" : "tls");
 		added++;
 	}
@@ -481,7 +490,7 @@ static_xmpp(struct route_req *rq, const char *domain, enum route_step step)
 		    == NULL)
 			break;
 		rq_trace(rq, route_step_name(step), "%s:%d: xmpp %s -> %s:%u",
-		    r->file, r->line, r->domain, r->addr.host, r->addr.port);
+		    file_name(r->file), r->line, r->domain, r->addr.host, r->addr.port);
 		added++;
 	}
 	for (size_t i = added; i > 1; i--) {
@@ -773,7 +782,7 @@ route_own_domain(struct route_req *rq, const struct cfg_domain *dom)
 		cand_add(rq, dom->edge.host, dom->edge.port, dom->edge.host,
 		    ROUTE_STEP_EDGE, rq->cfg->sip_transport == SIP_TRANSPORT_TCP ?
 		    ROUTE_F_NO_TLS : 0);
-		rq_trace(rq, "edge", "%s:%d: local %s edge=%s:%u", dom->file,
+		rq_trace(rq, "edge", "%s:%d: local %s edge=%s:%u", file_name(dom->file),
 		    dom->line, dom->name, dom->edge.host, dom->edge.port);
 		route_found(rq);
 		return 1;
@@ -784,7 +793,7 @@ route_own_domain(struct route_req *rq, const struct cfg_domain *dom)
 	}
 	rq_finish(rq, ROUTE_ERROR, "%s is one of our own domains (%s:%d) and "
 	    "no %s route covers it: it is served here, not routed",
-	    rq->domain, dom->file, dom->line, side_name(rq->side));
+	    rq->domain, file_name(dom->file), dom->line, side_name(rq->side));
 	return 1;
 }
 
@@ -911,7 +920,7 @@ rq_set_domain(struct route_req *rq, const char *domain)
 	a = config_domain_find(rq->cfg, rq->asked);
 	if (a && a->kind == DOMAIN_ALIAS) {
 		snprintf(rq->domain, sizeof(rq->domain), "%s", a->target);
-		rq_trace(rq, "alias", "%s:%d: %s -> %s", a->file, a->line,
+		rq_trace(rq, "alias", "%s:%d: %s -> %s", file_name(a->file), a->line,
 		    rq->asked, a->target);
 	} else
 		rq_trace(rq, "alias", "none");
