@@ -9,3 +9,10 @@ core_libcore_a_SOURCES = \
 	core/metrics.c core/metrics.h
 core_libcore_a_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(CARES_CFLAGS)
 CORE_LIBS = core/libcore.a $(SOFIA_LIBS) $(CARES_LIBS)
+
+# routing, DNS and policy (issue 4)
+core_libcore_a_SOURCES += \
+	core/dns.c core/dns.h \
+	core/route.c core/route.h \
+	core/policy.c core/policy.h
+TESTS += tests/integration/route-dns.sh
