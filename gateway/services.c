@@ -5,11 +5,13 @@
 #include "core/dns.h"
 #include "core/metrics.h"
 #include "core/service.h"
+#include "xmpp/xmpp.h"
 
 #include <stddef.h>
 
 const struct service *const services[] = {
 	&dns_service,		/* first: the others resolve through it */
 	&metrics_service,
+	&xmpp_service,
 	NULL
 };
