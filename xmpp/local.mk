@@ -13,3 +13,8 @@ xmpp_libxmpp_a_SOURCES = \
 	xmpp/echo.c xmpp/echo.h
 xmpp_libxmpp_a_CFLAGS = $(AM_CFLAGS) $(EXPAT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
 XMPP_LIBS = xmpp/libxmpp.a $(EXPAT_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
+
+# integration tests against real peers (Prosody, ejabberd, raw test peers)
+TESTS += tests/integration/xmpp-prosody-tls.sh \
+	tests/integration/xmpp-prosody-secure.sh \
+	tests/integration/xmpp-prosody-plain.sh

@@ -175,13 +175,17 @@ in_send_features(struct s2s_stream *s)
 {
 	struct s2s_policy p;
 	char why[256];
+	const char *tls = "no";
+	int external = 0, dialback = 0;
 
 	s2s_policy_for(s->remote, &p);
 	s2s_sendf(s, "<stream:features>");
 	if (!(s->flags & S2S_F_TLS) && p.security != XMPP_SEC_NO_TLS &&
-	    p.tls_available)
+	    p.tls_available) {
+		tls = p.security == XMPP_SEC_TLS_REQUIRED ? "required" : "optional";
 		s2s_sendf(s, "<starttls xmlns='" XMPP_NS_TLS "'>%s</starttls>",
 		    p.security == XMPP_SEC_TLS_REQUIRED ? "<required/>" : "");
+	}
 	/* with TLS mandatory, nothing else is offered before it (RFC 6120 §5.3.1) */
 	if ((s->flags & S2S_F_TLS) || p.security != XMPP_SEC_TLS_REQUIRED) {
 		if ((s->flags & S2S_F_TLS) && !(s->flags & S2S_F_SASL) &&
@@ -190,12 +194,19 @@ in_send_features(struct s2s_stream *s)
 			s2s_sendf(s, "<mechanisms xmlns='" XMPP_NS_SASL "'>"
 			    "<mechanism>EXTERNAL</mechanism></mechanisms>");
 			s->flags |= S2S_F_EXTERNAL_OFFERED;
+			external = 1;
 		}
-		if (p.dialback)
+		if (p.dialback) {
 			s2s_sendf(s, "<dialback xmlns='" XMPP_NS_DB_FEATURE
 			    "'><errors/></dialback>");
+			dialback = 1;
+		}
 	}
 	s2s_sendf(s, "</stream:features>");
+	log_debug(LOG_MOD, "features offered id=%llu remote=%s starttls=%s "
+	    "sasl-external=%s dialback=%s", (unsigned long long)s->id,
+	    s->remote[0] ? s->remote : "-", tls, external ? "yes" : "no",
+	    dialback ? "yes" : "no");
 }
 
 /*
@@ -361,8 +372,7 @@ in_sasl_auth(struct s2s_stream *s, struct xnode *el)
 		in_sasl_failure(s, "not-authorized", why);
 		return;
 	}
-	if (policy_check(cfg, s->remote, POLICY_DIR_INBOUND, &dec) != 0 ||
-	    !dec.allowed) {
+	if (!policy_check(cfg, s->remote, POLICY_DIR_INBOUND, &dec)) {
 		in_sasl_failure(s, "not-authorized", dec.rule);
 		return;
 	}
@@ -430,8 +440,7 @@ in_db_allowed(struct s2s_stream *s, const char *from)
 		s2s_stream_error(s, "not-authorized", text);
 		return -1;
 	}
-	if (policy_check(cfg, from, POLICY_DIR_INBOUND, &dec) != 0 ||
-	    !dec.allowed) {
+	if (!policy_check(cfg, from, POLICY_DIR_INBOUND, &dec)) {
 		log_warnx(LOG_MOD, "federation refused id=%llu remote=%s rule=\"%s\"",
 		    (unsigned long long)s->id, from, dec.rule);
 		s2s_stream_error(s, "policy-violation",
@@ -618,7 +627,7 @@ in_stanza(struct s2s_stream *s, struct xnode *el)
 		s2s_stream_error(s, "host-unknown", "not a domain served here");
 		return;
 	}
-	if (policy_check(cfg, fd, POLICY_DIR_INBOUND, &dec) != 0 || !dec.allowed) {
+	if (!policy_check(cfg, fd, POLICY_DIR_INBOUND, &dec)) {
 		s2s_stream_error(s, "policy-violation",
 		    "federation with your domain is not allowed");
 		return;

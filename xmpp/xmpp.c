@@ -97,8 +97,7 @@ xmpp_submit(const struct xl_addr *from, const struct xl_addr *to,
 		evbuffer_drain(X.scratch, evbuffer_get_length(X.scratch));
 		return -1;
 	}
-	if (policy_check(cfg, to->domain, POLICY_DIR_OUTBOUND, &dec) != 0 ||
-	    !dec.allowed) {
+	if (!policy_check(cfg, to->domain, POLICY_DIR_OUTBOUND, &dec)) {
 		evbuffer_drain(X.scratch, evbuffer_get_length(X.scratch));
 		log_info(LOG_MOD, "outbound stanza refused by policy from=%s "
 		    "to=%s rule=\"%s\"", from->domain, to->domain, dec.rule);
