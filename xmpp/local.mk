@@ -17,4 +17,6 @@ XMPP_LIBS = xmpp/libxmpp.a $(EXPAT_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
 # integration tests against real peers (Prosody, ejabberd, raw test peers)
 TESTS += tests/integration/xmpp-prosody-tls.sh \
 	tests/integration/xmpp-prosody-secure.sh \
-	tests/integration/xmpp-prosody-plain.sh
+	tests/integration/xmpp-prosody-plain.sh \
+	tests/integration/xmpp-refusals.sh \
+	tests/integration/xmpp-refusals-certs.sh

@@ -1,0 +1,61 @@
+#!/bin/sh
+# xmpp-refusals-certs: with require_client_certs = yes (fedgate's default),
+# a peer must present a certificate that chains to [xmpp] ca and names the
+# domain it claims (RFC 6125). Refused with stream error not-authorized,
+# and never offered SASL EXTERNAL:
+#   - an untrusted (self-signed) certificate for the claimed domain
+#   - a certificate from the right CA that names another domain
+#   - no certificate at all
+# while Prosody (s2s_secure_auth, certificate from the test CA) keeps its
+# SASL EXTERNAL streams and keeps working beside the attacker.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/rig.sh"
+. "$top_srcdir/tests/lib/prosody.sh"
+. "$top_srcdir/tests/lib/xmpp-rig.sh"
+command -v prosody >/dev/null 2>&1 || tap_skip_all "prosody is not installed"
+xr_init xmpp-refusals-certs
+
+prosody_start xmpp xmpp.test 127.0.0.1 secure
+prosody_user xmpp xmpp.test alice secret
+prosody_ready xmpp || { tap_not_ok "Prosody runs"; done_testing; exit 1; }
+xr_conf
+xr_start || { tap_not_ok "fedgated listens"; done_testing; exit 1; }
+
+round_trip() { # LABEL
+	out=$(xr_client --jid alice@xmpp.test --password secret --host 127.0.0.1 \
+		--send bob@sip.test "$1" --expect-from bob@sip.test \
+		--expect-body "echo: $1" --timeout 30 2>&1)
+	check_text "Prosody round trip (SASL EXTERNAL): $1" "$out" "RESULT ok"
+}
+round_trip "before the attacks"
+before=$(xr_ctl connections | grep 'remote=xmpp.test' | sed 's/ idle=.*//' | sort)
+check_eq "Prosody has two SASL EXTERNAL streams" 2 "$(echo "$before" | grep -c 'auth=sasl-external')"
+
+c=$RIG_DIR/certs
+"$top_srcdir/certs/fedgate-certs" self-signed "$RIG_DIR/selfsigned" evil.test >/dev/null
+key=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+attack() { # DESCRIPTION RAW-PEER-ARGS...
+	desc=$1; shift
+	out=$(rig_exec /usr/bin/python3 "$top_srcdir/tests/lib/raw_peer.py" --host 127.0.0.2 \
+		--bind 127.0.0.7 --to sip.test --domain evil.test --starttls \
+		--expect-error not-authorized --timeout 20 "$@" \
+		--send "<db:result from='evil.test' to='sip.test'>$key</db:result>" 2>&1)
+	echo "$out" | sed 's/^/# raw peer: /'
+	check_text "$desc -> stream error not-authorized" "$out" "RESULT ok"
+	check_text "$desc: SASL EXTERNAL was not offered" "$out" \
+		"FEATURES starttls=no external=no dialback=yes"
+}
+attack "an untrusted (self-signed) certificate" \
+	--cert "$RIG_DIR/selfsigned/evil.test.pem" --key "$RIG_DIR/selfsigned/evil.test.key"
+check_text "the reason names the trust failure" "$out" "certificate not trusted"
+attack "a trusted certificate for another domain" \
+	--cert "$c/other.test.pem" --key "$c/other.test.key"
+check_text "the reason names the name mismatch" "$out" "does not name evil.test"
+attack "no certificate at all"
+check_text "the reason says no certificate" "$out" "no certificate presented"
+
+check "fedgated is still running" rig_alive fedgated
+after=$(xr_ctl connections | grep 'remote=xmpp.test' | sed 's/ idle=.*//' | sort)
+check_eq "Prosody's streams are the very same ones" "$before" "$after"
+round_trip "after the attacks"
+done_testing
