@@ -20,3 +20,27 @@ TESTS += tests/integration/xmpp-prosody-tls.sh \
 	tests/integration/xmpp-prosody-plain.sh \
 	tests/integration/xmpp-refusals.sh \
 	tests/integration/xmpp-refusals-certs.sh
+
+if HAVE_CMOCKA
+XMPP_UNIT = tests/unit/test_xmpp_dialback tests/unit/test_xmpp_parser \
+	tests/unit/test_xmpp_stanza tests/unit/test_xmpp_connect
+check_PROGRAMS += $(XMPP_UNIT)
+TESTS += $(XMPP_UNIT)
+XMPP_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EXPAT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+XMPP_UNIT_LDADD = $(XMPP_LIBS) $(CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_xmpp_dialback_SOURCES = tests/unit/test_xmpp_dialback.c
+tests_unit_test_xmpp_dialback_CFLAGS = $(XMPP_UNIT_CFLAGS)
+tests_unit_test_xmpp_dialback_LDADD = $(XMPP_UNIT_LDADD)
+tests_unit_test_xmpp_parser_SOURCES = tests/unit/test_xmpp_parser.c
+tests_unit_test_xmpp_parser_CFLAGS = $(XMPP_UNIT_CFLAGS)
+tests_unit_test_xmpp_parser_LDADD = $(XMPP_UNIT_LDADD)
+tests_unit_test_xmpp_stanza_SOURCES = tests/unit/test_xmpp_stanza.c
+tests_unit_test_xmpp_stanza_CFLAGS = $(XMPP_UNIT_CFLAGS)
+tests_unit_test_xmpp_stanza_LDADD = $(XMPP_UNIT_LDADD)
+# the routing engine is mocked in the test itself (xmpp/'s calls are wrapped)
+tests_unit_test_xmpp_connect_SOURCES = tests/unit/test_xmpp_connect.c
+tests_unit_test_xmpp_connect_CFLAGS = $(XMPP_UNIT_CFLAGS)
+tests_unit_test_xmpp_connect_LDADD = $(XMPP_UNIT_LDADD)
+tests_unit_test_xmpp_connect_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=route_lookup \
+	-Wl,--wrap=route_cancel -Wl,--wrap=route_step_name
+endif

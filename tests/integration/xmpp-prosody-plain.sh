@@ -42,8 +42,7 @@ check_contains "no-tls: STARTTLS was not offered" "$(xr_log)" \
 if grep -q "wait-features -> starttls" "$(xr_log)"; then
 	tap_not_ok "no-tls: STARTTLS was not attempted"
 else tap_ok "no-tls: STARTTLS was not attempted"; fi
-rig_stop fedgated TERM
-check_contains "fedgated stops gracefully" "$RIG_DIR/fedgated.log" "info main: stopped"
+xr_stop
 
 mv "$RIG_DIR/fedgated.log" "$RIG_DIR/fedgated-no-tls.log"
 xr_conf security=tls-optional require_client_certs=no
@@ -52,4 +51,5 @@ else tap_not_ok "fedgated listens (tls-optional)"; done_testing; exit 1; fi
 round_trip tls-optional
 check_contains "tls-optional: we offered STARTTLS to Prosody (it declined)" "$(xr_log)" \
 	"remote=xmpp.test starttls=optional sasl-external=no dialback=yes"
+xr_stop
 done_testing

@@ -43,4 +43,5 @@ check_text "connections: inbound stream with TLS and SASL EXTERNAL" "$conns" \
 	"local=sip.test remote=xmpp.test tls=TLSv1.3 auth=sasl-external"
 check_contains "Prosody accepted our certificate" "$(prosody_log xmpp)" \
 	"Accepting SASL EXTERNAL identity from sip.test"
+xr_stop
 done_testing

@@ -45,4 +45,5 @@ check_eq "still exactly one outbound stream" 1 \
 	"$(xr_ctl connections | grep -c 'dir=out')"
 status=$(xr_ctl status)
 check_text "status: the XMPP side is Active" "$status" "xmpp: Active"
+xr_stop
 done_testing

@@ -58,4 +58,5 @@ check "fedgated is still running" rig_alive fedgated
 after=$(xr_ctl connections | grep 'remote=xmpp.test' | sed 's/ idle=.*//' | sort)
 check_eq "Prosody's streams are the very same ones" "$before" "$after"
 round_trip "after the attacks"
+xr_stop
 done_testing

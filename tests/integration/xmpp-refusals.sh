@@ -79,4 +79,5 @@ check_eq "Prosody's streams are the very same ones" "$before" "$after"
 round_trip "after the attacks"
 refused=$(xr_ctl stats | grep 'fedgate_xmpp_stream_errors_total{direction="sent"}')
 check_text "stats count the stream errors sent" "$refused" " 7"
+xr_stop
 done_testing

@@ -92,3 +92,13 @@ xr_ctl() { rig_exec "$FEDGATECTL" -s "$RIG_DIR/ctl.sock" "$@"; }
 xr_client() {
 	rig_exec /usr/bin/python3 "$top_srcdir/tests/lib/xmpp_client.py" "$@"
 }
+
+# xr_stop: stop fedgated with SIGTERM; checks that it exits 0 and that no
+# sanitizer report is in its log (the ASan build reports leaks at exit).
+xr_stop() {
+	rig_stop fedgated TERM; rc=$?
+	check_eq "fedgated stops with exit 0" 0 "$rc"
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$(xr_log)"; then
+		tap_not_ok "no sanitizer report" "$(grep -E -A12 'Sanitizer|runtime error:' "$(xr_log)" | head -n 40)"
+	else tap_ok "no sanitizer report"; fi
+}
