@@ -42,7 +42,6 @@ interfaces = { "$ip" }
 c2s_ports = { 5222 }
 s2s_ports = { 5269 }
 c2s_direct_tls_ports = { }
-s2s_direct_tls_ports = { }
 use_ipv6 = false
 network_settings = { nagle = false }
 unbound = { options = { ["local-zone"] = "test. transparent" } }
@@ -54,6 +53,10 @@ s2s_timeout = 30
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 CFG
+	case " $* " in
+	*s2s_direct_tls_ports*) ;;
+	*) echo "s2s_direct_tls_ports = { }" ;;
+	esac
 	case $mode in
 	tls) cat <<CFG
 s2s_require_encryption = true
@@ -65,7 +68,7 @@ CFG
 s2s_require_encryption = true
 s2s_secure_auth = true
 ssl = { cafile = "$RIG_DIR/certs/ca.pem"; }
-certificates = "$dir/no-certs"
+certificates = "$dir/certs"        -- found by name (SNI on a direct TLS port needs that)
 CFG
 		;;
 	plain) cat <<CFG
@@ -91,6 +94,10 @@ prosody_start() { # NAME DOMAIN IP MODE [LUA...]
 	mkdir -p "$dir/no-certs"
 	if [ "$4" = tls ]; then
 		"$top_srcdir/certs/fedgate-certs" self-signed "$dir" self "$dom" >/dev/null || return 1
+	elif [ "$4" = secure ]; then
+		mkdir -p "$dir/certs"
+		cp "$RIG_DIR/certs/$dom.pem" "$dir/certs/$dom.crt"
+		cp "$RIG_DIR/certs/$dom.key" "$dir/certs/$dom.key"
 	fi
 	prosody_cfg "$@" > "$dir/prosody.cfg.lua"
 	rig_bg "$name" prosody -F --config "$dir/prosody.cfg.lua"

@@ -6,8 +6,8 @@
 #   xmpp.test  a Prosody peer on 127.0.0.1;  other.test  a second peer, 127.0.0.3
 #   ej.test    ejabberd on 127.0.0.6;        evil.test   a raw test peer, 127.0.0.7
 #
-#   xr_init NAME             rig_init + DNS (A and _xmpp-server SRV records for
-#                            all of the above) + certificates from the test CA
+#   xr_init NAME [DNS-LINES] rig_init + DNS (A and _xmpp-server SRV records for
+#                            all of the above, plus DNS-LINES) + certificates from the test CA
 #                            (gw.sip.test with SAN sip.test, xmpp.test, other.test,
 #                            ej.test, evil.test, edge.sip.test)
 #   xr_conf [KEY=VALUE...]   write $RIG_DIR/etc/fedgate.conf; arguments are
@@ -21,7 +21,7 @@
 
 XR_GW=127.0.0.2
 
-xr_init() { # NAME
+xr_init() { # NAME [DNS-LINES]
 	rig_init "$1"
 	rig_dns "
 host-record=gw.sip.test,127.0.0.2
@@ -30,11 +30,12 @@ host-record=other.test,127.0.0.3
 host-record=ej.test,127.0.0.6
 host-record=evil.test,127.0.0.7
 host-record=edge.sip.test,127.0.0.9
-srv-host=_xmpp-server._tcp.sip.test,gw.sip.test,5269,0,5
-srv-host=_xmpp-server._tcp.xmpp.test,xmpp.test,5269,0,5
-srv-host=_xmpp-server._tcp.other.test,other.test,5269,0,5
-srv-host=_xmpp-server._tcp.ej.test,ej.test,5269,0,5
-srv-host=_xmpp-server._tcp.evil.test,evil.test,5269,0,5
+srv-host=_xmpp-server._tcp.sip.test,gw.sip.test,5269,10,5
+srv-host=_xmpp-server._tcp.xmpp.test,xmpp.test,5269,10,5
+srv-host=_xmpp-server._tcp.other.test,other.test,5269,10,5
+srv-host=_xmpp-server._tcp.ej.test,ej.test,5269,10,5
+srv-host=_xmpp-server._tcp.evil.test,evil.test,5269,10,5
+${2:-}
 "
 	rig_certs xmpp.test other.test ej.test evil.test edge.sip.test || return 1
 	"$top_srcdir/certs/fedgate-certs" leaf "$RIG_DIR/certs" gw.sip.test sip.test >/dev/null
