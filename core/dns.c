@@ -378,7 +378,7 @@ dup_array(const void *p, size_t n, size_t size)
 {
 	void *c;
 
-	if (n == 0)
+	if (n == 0 || p == NULL)
 		return NULL;
 	c = malloc(n * size);
 	if (c == NULL)

@@ -251,7 +251,8 @@ got_cb(uint64_t id, const struct route_result *r, void *arg)
 	snprintf(g->domain, sizeof(g->domain), "%s", r->domain);
 	snprintf(g->trace, sizeof(g->trace), "%s", r->trace ? r->trace : "");
 	g->n = r->n < 16 ? r->n : 16;
-	memcpy(g->c, r->c, g->n * sizeof(g->c[0]));
+	if (g->n)
+		memcpy(g->c, r->c, g->n * sizeof(g->c[0]));
 	tu_loop_done();
 }
 
