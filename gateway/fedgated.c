@@ -9,6 +9,7 @@
 #include "core/dns.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/route.h"
 #include "core/service.h"
 
@@ -35,6 +36,7 @@ static struct {
 	uint64_t	 stop_deadline;
 	struct loop_timer *stop_timer;
 	unsigned	 reloads, reload_failures;
+	struct metric	*m_reload_ok, *m_reload_failed;
 } D;
 
 static void
@@ -107,6 +109,7 @@ daemon_reload(FILE *out)
 	cfg = config_load(D.conf_path, &diag);
 	if (cfg == NULL) {
 		D.reload_failures++;
+		metric_inc(D.m_reload_failed);
 		log_error(LOG_MOD, "config %s has errors, not reloading",
 		    D.conf_path);
 		for (size_t i = 0; i < diag.nerrors; i++)
@@ -133,6 +136,7 @@ daemon_reload(FILE *out)
 	config_unref(old);
 	config_unref(cfg);	/* config_set_current holds it */
 	D.reloads++;
+	metric_inc(D.m_reload_ok);
 	log_info(LOG_MOD, "reloaded %s: %d change%s, config hash %s",
 	    D.conf_path, cc.n, cc.n == 1 ? "" : "s", config_current()->hash);
 	if (out)
@@ -296,6 +300,10 @@ daemon_start(struct config *cfg)
 		log_warn(LOG_MOD, "cannot create state_dir %s", cfg->state_dir);
 		return -1;
 	}
+	D.m_reload_ok = metric_counter("fedgate_reloads_total",
+	    "result=\"ok\"", "configuration reloads");
+	D.m_reload_failed = metric_counter("fedgate_reloads_total",
+	    "result=\"refused\"", "configuration reloads");
 	ctl_register("status", cmd_status, NULL, "each side and the config");
 	ctl_register("connections", cmd_connections, NULL, "every stream/link");
 	ctl_register("stats", cmd_stats, NULL, "counters");
