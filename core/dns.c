@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/service.h"
 
 #include <ctype.h>
@@ -103,8 +104,8 @@ static struct {
 	struct cache_ent *cache[CACHE_BUCKETS];
 	size_t		 ncache;
 	uint64_t	 rng;
-	/* counters for fedgatectl stats */
-	uint64_t	 queries, cache_hits, timeouts, errors;
+	/* metrics, registered by the service start (NULL = not counted) */
+	struct metric	*m_queries, *m_cache_hits, *m_timeouts, *m_errors;
 } D;
 
 /* ------------------------------------------------------------------ */
@@ -283,9 +284,9 @@ req_set_error(struct dns_req *r, enum dns_status st, const char *fmt, ...)
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
 	va_end(ap);
 	if (st == DNS_TIMEOUT)
-		D.timeouts++;
+		metric_inc(D.m_timeouts);
 	else if (st == DNS_ERROR)
-		D.errors++;
+		metric_inc(D.m_errors);
 }
 
 /*
@@ -568,13 +569,19 @@ chan_new(const char *servers)
 	if (c == NULL)
 		fatalx(LOG_MOD, "out of memory");
 	memset(&o, 0, sizeof(o));
-	o.flags = ARES_FLAG_NOSEARCH;	/* federation names are FQDNs */
+	/*
+	 * Federation names are FQDNs: no search list (NOSEARCH alone does
+	 * not stop ares_getaddrinfo from appending it, an empty list does).
+	 */
+	o.flags = ARES_FLAG_NOSEARCH;
+	o.domains = NULL;
+	o.ndomains = 0;
 	o.timeout = DNS_TIMEOUT_MS;
 	o.tries = DNS_TRIES;
 	o.sock_state_cb = chan_sock_state;
 	o.sock_state_cb_data = c;
 	rc = ares_init_options(&c->ch, &o, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS |
-	    ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB);
+	    ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_DOMAINS);
 	if (rc != ARES_SUCCESS) {
 		log_error(LOG_MOD, "cannot start the resolver: %s",
 		    ares_strerror(rc));
@@ -914,7 +921,7 @@ req_new(enum qtype type, const char *name, dns_cb *cb, void *arg)
 	r->hnext = D.ids[r->id % ID_BUCKETS];
 	D.ids[r->id % ID_BUCKETS] = r;
 	D.npending++;
-	D.queries++;
+	metric_inc(D.m_queries);
 	return r;
 }
 
@@ -929,7 +936,7 @@ req_start(struct dns_req *r, size_t namelen)
 		return;
 	}
 	if (cache_get(r)) {
-		D.cache_hits++;
+		metric_inc(D.m_cache_hits);
 		req_ready(r);
 		return;
 	}
@@ -1075,6 +1082,8 @@ dns_shutdown(void)
 {
 	struct dns_req *r;
 
+	/* The metrics service (stopped before us) has freed the handles. */
+	D.m_queries = D.m_cache_hits = D.m_timeouts = D.m_errors = NULL;
 	/* Pending requests are dropped with their callers. */
 	for (size_t b = 0; b < ID_BUCKETS; b++)
 		while ((r = D.ids[b]) != NULL) {
@@ -1108,18 +1117,40 @@ dns_status_print(FILE *out)
 	    D.npending, D.ncache);
 }
 
-void
-dns_stats_print(FILE *out)
+static uint64_t
+gauge_pending(void *arg)
 {
-	fprintf(out, "dns_queries %llu\ndns_cache_hits %llu\n"
-	    "dns_timeouts %llu\ndns_errors %llu\n",
-	    (unsigned long long)D.queries, (unsigned long long)D.cache_hits,
-	    (unsigned long long)D.timeouts, (unsigned long long)D.errors);
+	return D.npending;
+}
+
+static uint64_t
+gauge_cached(void *arg)
+{
+	return D.ncache;
+}
+
+/* Counters for fedgatectl stats and Prometheus (the daemon only). */
+static void
+dns_metrics_register(void)
+{
+	D.m_queries = metric_counter("fedgate_dns_queries_total", NULL,
+	    "DNS queries asked (SRV and A/AAAA), cache hits included");
+	D.m_cache_hits = metric_counter("fedgate_dns_cache_hits_total", NULL,
+	    "DNS queries answered from the cache");
+	D.m_timeouts = metric_counter("fedgate_dns_timeouts_total", NULL,
+	    "DNS queries that got no answer in time");
+	D.m_errors = metric_counter("fedgate_dns_errors_total", NULL,
+	    "DNS queries that failed (server failure, refused, malformed)");
+	metric_gauge("fedgate_dns_pending", NULL, "DNS queries waiting for "
+	    "an answer", gauge_pending, NULL);
+	metric_gauge("fedgate_dns_cache_entries", NULL, "answers in the DNS "
+	    "cache", gauge_cached, NULL);
 }
 
 static int
 svc_start(struct config *cfg)
 {
+	dns_metrics_register();
 	return dns_init(cfg);
 }
 
@@ -1135,5 +1166,4 @@ const struct service dns_service = {
 	.reload = svc_reload,
 	.shutdown = dns_shutdown,
 	.status = dns_status_print,
-	.stats = dns_stats_print,
 };

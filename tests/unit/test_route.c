@@ -642,6 +642,9 @@ test_resolve(void **state)
 		{ 0, "ok.xmpp.test", DNS_OK, "192.0.2.5 2001:db8::5" },
 		{ 1, "_xmpp-server._tcp.nores.test", DNS_OK, "0 0 5269 gone.nores.test" },
 		{ 0, "gone.nores.test", DNS_TIMEOUT, NULL },
+		{ 1, "_xmpps-server._tcp.dup.test", DNS_OK, "0 0 5270 same.dup.test" },
+		{ 1, "_xmpp-server._tcp.dup.test", DNS_OK, "0 0 5269 same.dup.test" },
+		{ 0, "same.dup.test", DNS_OK, "192.0.2.8" },
 	};
 	struct got g;
 
@@ -659,6 +662,12 @@ test_resolve(void **state)
 	lookup("nores.test", ROUTE_SIDE_XMPP, ROUTE_RESOLVE, &g);
 	assert_int_equal(g.st, ROUTE_TIMEOUT);
 	assert_int_equal(g.n, 0);
+	/* one host behind both services: resolved once, for both */
+	lookup("dup.test", ROUTE_SIDE_XMPP, ROUTE_RESOLVE, &g);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.c[0].naddrs, 1);
+	assert_int_equal(g.c[1].naddrs, 1);
+	assert_int_equal(fake_asked(0, "same.dup.test"), 1);
 }
 
 /* ---- cancel and reload ------------------------------------------- */
