@@ -9,6 +9,9 @@
  * (loop_call_later), so no user callback ever runs inside c-ares or inside
  * dns_query_*().
  *
+ * Identical questions asked while one is in flight wait on it (one query
+ * for a burst of lookups of one domain) and get a copy of its answer.
+ *
  * A reload makes a new channel (new servers, /etc/resolv.conf re-read) and
  * flushes the cache; the old channel finishes the queries it holds, with
  * the servers they began with, and is destroyed once it is idle.
@@ -60,6 +63,9 @@ struct dns_req {
 	int		 cached;
 	struct dns_req	*hnext;		/* id table chain */
 	struct dns_req	*rnext;		/* ready list */
+	struct dns_req	*inext;		/* in-flight table (leaders only) */
+	struct dns_req	*followers;	/* same question, waiting on this one */
+	struct dns_req	*fnext;
 };
 
 struct cache_ent {
@@ -102,6 +108,7 @@ static struct {
 	struct dns_req	*ready, **ready_tail;
 	int		 flush_scheduled;
 	struct cache_ent *cache[CACHE_BUCKETS];
+	struct dns_req	*inflight[CACHE_BUCKETS];	/* by question */
 	size_t		 ncache;
 	uint64_t	 rng;
 	/* metrics, registered by the service start (NULL = not counted) */
@@ -808,21 +815,69 @@ req_fail(struct dns_req *r, int st)
 	}
 }
 
-/* c-ares is done with r: free it if cancelled, else queue its result. */
+/* The same question on the current channel, already asked. */
+static struct dns_req *
+inflight_find(enum qtype type, const char *name)
+{
+	for (struct dns_req *l = D.inflight[cache_hash(type, name)]; l;
+	    l = l->inext)
+		if (l->type == type && l->chan == D.chan && !strcmp(l->name, name))
+			return l;
+	return NULL;
+}
+
+static void
+inflight_remove(struct dns_req *r)
+{
+	struct dns_req **pp = &D.inflight[cache_hash(r->type, r->name)];
+
+	while (*pp && *pp != r)
+		pp = &(*pp)->inext;
+	if (*pp)
+		*pp = r->inext;
+	r->inext = NULL;
+}
+
+/* A follower gets a copy of its leader's result. */
+static void
+req_copy_result(struct dns_req *f, const struct dns_req *l)
+{
+	f->status = l->status;
+	memcpy(f->error, l->error, sizeof(f->error));
+	f->n = l->n;
+	f->srv = dup_array(l->srv, l->n, sizeof(*l->srv));
+	f->addr = dup_array(l->addr, l->n, sizeof(*l->addr));
+}
+
+/*
+ * c-ares is done with r: cache the answer, hand it to the requests that
+ * waited on the same question, and deliver (or free, if cancelled) each.
+ * A cancelled leader still serves its followers.
+ */
 static void
 req_from_cares(struct dns_req *r, uint32_t ttl)
 {
+	struct dns_req *f;
+
 	r->in_cares = 0;
+	inflight_remove(r);
 	if (r->chan)
 		chan_release(r->chan);
 	r->chan = NULL;
-	if (r->cancelled) {
-		req_free(r);
-		return;
-	}
 	if (ttl != UINT32_MAX)
 		cache_put(r, ttl);
-	req_ready(r);
+	while ((f = r->followers) != NULL) {
+		r->followers = f->fnext;
+		req_copy_result(f, r);
+		if (f->cancelled)
+			req_free(f);
+		else
+			req_ready(f);
+	}
+	if (r->cancelled)
+		req_free(r);
+	else
+		req_ready(r);
 }
 
 static void
@@ -940,11 +995,22 @@ req_start(struct dns_req *r, size_t namelen)
 		req_ready(r);
 		return;
 	}
+	struct dns_req *l = inflight_find(r->type, r->name);
+	if (l) {	/* a burst of lookups for one domain: one query */
+		r->fnext = l->followers;
+		l->followers = r;
+		log_debug(LOG_MOD, "query id=%llu %s name=%s waits on id=%llu",
+		    (unsigned long long)r->id, qtype_names[r->type], r->name,
+		    (unsigned long long)l->id);
+		return;
+	}
 	log_debug(LOG_MOD, "query id=%llu %s name=%s",
 	    (unsigned long long)r->id, qtype_names[r->type], r->name);
 	r->in_cares = 1;
 	r->chan = D.chan;
 	D.chan->nq++;
+	r->inext = D.inflight[cache_hash(r->type, r->name)];
+	D.inflight[cache_hash(r->type, r->name)] = r;
 	if (r->type == Q_SRV) {
 		ares_query(D.chan->ch, r->name, C_IN, T_SRV, srv_answer, r);
 	} else {

@@ -46,6 +46,8 @@ static const struct zrec zone[] = {
 	{ "_xmpp-server._tcp.short.test", T_SRV, "0 0 5269 s.short.test", 2 },
 	{ "_xmpp-server._tcp.zero.test", T_SRV, "0 0 5269 z.zero.test", 0 },
 	{ "_xmpp-server._tcp.slow.test", T_SRV, "0 0 5269 x.slow.test", 300 },
+	{ "_xmpp-server._tcp.burst.test", T_SRV, "0 0 5269 x.burst.test", 300 },
+	{ "_xmpp-server._tcp.reload.test", T_SRV, "0 0 5269 x.reload.test", 300 },
 	{ "both.test", T_A, "192.0.2.1", 300 },
 	{ "both.test", T_AAAA, "2001:db8::1", 300 },
 	{ "v6only.test", T_AAAA, "2001:db8::6", 300 },
@@ -508,6 +510,37 @@ test_cancel(void **state)
 	dns_cancel(987654321);
 }
 
+/*
+ * A burst of identical questions is one query; the others wait on it and
+ * get its answer, even when the first asker cancels.
+ */
+static void
+test_coalesce(void **state)
+{
+	struct got a, b, c;
+	int q0 = S.queries;
+	uint64_t ida;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	S.mode = MODE_HOLD;
+	ida = dns_query_srv("_xmpp-server._tcp.burst.test", got_cb, &a);
+	dns_query_srv("_xmpp-server._tcp.burst.test", got_cb, &b);
+	dns_query_srv("_xmpp-server._tcp.burst.test", got_cb, &c);
+	dns_cancel(ida);
+	assert_int_equal(tu_loop_run(200), -1);
+	assert_int_equal(S.queries, q0 + 1);
+	srv_release();
+	wait_calls(2, 3000);
+	assert_int_equal(a.calls, 0);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(b.st, DNS_OK);
+	assert_string_equal(c.srv[0].target, "x.burst.test");
+	assert_int_equal(S.queries, q0 + 1);
+}
+
 /* The old channel finishes its query after a reload; the cache is new. */
 static void
 test_reload_in_flight(void **state)
@@ -523,14 +556,14 @@ test_reload_in_flight(void **state)
 	cfg.dns_servers.n = 1;
 	S.mode = MODE_HOLD;
 	memset(&g, 0, sizeof(g));
-	dns_query_srv("_xmpp-server._tcp.slow.test", got_cb, &g);
+	dns_query_srv("_xmpp-server._tcp.reload.test", got_cb, &g);
 	assert_int_equal(tu_loop_run(200), -1);	/* the query reaches us */
 	assert_int_equal(S.nheld, 1);
 	dns_reload(&cfg);
 	srv_release();
 	wait_calls(1, 3000);
 	assert_int_equal(g.st, DNS_OK);
-	assert_string_equal(g.srv[0].target, "x.slow.test");
+	assert_string_equal(g.srv[0].target, "x.reload.test");
 	/* reload flushed the cache: three.test is asked again */
 	q0 = S.queries;
 	query_srv("_xmpp-server._tcp.three.test", &g);
@@ -601,6 +634,7 @@ main(void)
 		cmocka_unit_test(test_addr_both_families),
 		cmocka_unit_test(test_cache_ttl),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_coalesce),
 		cmocka_unit_test(test_reload_in_flight),
 		cmocka_unit_test(test_silent_server),
 	};
