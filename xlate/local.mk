@@ -5,12 +5,15 @@ xlate_libxlate_a_SOURCES = \
 	xlate/xlate.c xlate/xlate.h \
 	xlate/text.c xlate/text.h \
 	xlate/addr.c xlate/addr.h \
-	xlate/err.c xlate/err.h
+	xlate/err.c xlate/err.h \
+	xlate/body.c xlate/body.h \
+	xlate/msg.c xlate/msg.h
 xlate_libxlate_a_CFLAGS = $(AM_CFLAGS) $(IDN2_CFLAGS) $(EXPAT_CFLAGS)
 XLATE_LIBS = xlate/libxlate.a $(EXPAT_LIBS) $(IDN2_LIBS)
 
 if HAVE_CMOCKA
-XLATE_TESTS = tests/unit/test_xlate_addr tests/unit/test_xlate_err
+XLATE_TESTS = tests/unit/test_xlate_addr tests/unit/test_xlate_err \
+	tests/unit/test_xlate_xml tests/unit/test_xlate_msg
 check_PROGRAMS += $(XLATE_TESTS)
 TESTS += $(XLATE_TESTS)
 XLATE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-field-initializers
@@ -21,4 +24,10 @@ tests_unit_test_xlate_addr_LDADD = $(XLATE_TEST_LDADD)
 tests_unit_test_xlate_err_SOURCES = tests/unit/test_xlate_err.c tests/unit/xl_cases.h
 tests_unit_test_xlate_err_CFLAGS = $(XLATE_TEST_CFLAGS)
 tests_unit_test_xlate_err_LDADD = $(XLATE_TEST_LDADD)
+tests_unit_test_xlate_xml_SOURCES = tests/unit/test_xlate_xml.c tests/unit/xl_cases.h
+tests_unit_test_xlate_xml_CFLAGS = $(XLATE_TEST_CFLAGS)
+tests_unit_test_xlate_xml_LDADD = $(XLATE_TEST_LDADD)
+tests_unit_test_xlate_msg_SOURCES = tests/unit/test_xlate_msg.c tests/unit/xl_cases.h
+tests_unit_test_xlate_msg_CFLAGS = $(XLATE_TEST_CFLAGS)
+tests_unit_test_xlate_msg_LDADD = $(XLATE_TEST_LDADD)
 endif
