@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <expat.h>
 
@@ -304,6 +305,29 @@ xl_xml_text(const struct xl_xml_node *n, size_t *len)
 	if (len)
 		*len = n->text_len;
 	return n->text ? n->text : "";
+}
+
+const char *
+xl_xml_text_trim(const struct xl_xml_node *n, size_t *len)
+{
+	size_t l = n->text_len;
+	const char *t = xl_xml_text(n, NULL);
+
+	while (l > 0 && strchr(" \t\r\n", *t))
+		t++, l--;
+	while (l > 0 && strchr(" \t\r\n", t[l - 1]))
+		l--;
+	*len = l;
+	return t;
+}
+
+int
+xl_xml_text_is(const struct xl_xml_node *n, const char *word)
+{
+	size_t l;
+	const char *t = xl_xml_text_trim(n, &l);
+
+	return l == strlen(word) && strncasecmp(t, word, l) == 0;
 }
 
 const char *

@@ -53,6 +53,10 @@ const struct xl_xml_node *xl_xml_child(const struct xl_xml_node *n,
 
 /* The element's own character data (not its children's); "" when none. */
 const char *xl_xml_text(const struct xl_xml_node *n, size_t *len);
+/* The same without leading and trailing XML whitespace (not NUL-ended). */
+const char *xl_xml_text_trim(const struct xl_xml_node *n, size_t *len);
+/* 1 when the trimmed text equals word, ignoring ASCII case. */
+int	xl_xml_text_is(const struct xl_xml_node *n, const char *word);
 /* Attribute by expanded name ("type", XL_NS_XML " lang"), or NULL. */
 const char *xl_xml_attr(const struct xl_xml_node *n, const char *name);
 

@@ -311,6 +311,7 @@ test_long(void **state)
 	assert_int_equal(r->jid ? xl_addr_from_jid(r->in, &a) :
 	    xl_addr_from_uri(r->in, &a), r->rc);
 	free(r->in);
+	free(r);
 }
 
 static char *

@@ -18,6 +18,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * TAP reads '#' as a directive, and logs should stay text: '#', controls
+ * and bytes that are not UTF-8 (hostile rows name them) become '?'.
+ */
+static void
+xl_case_name_clean(char *name)
+{
+	unsigned char *p = (unsigned char *)name;
+
+	while (*p) {
+		int more = *p >= 0xF0 && *p < 0xF5 ? 3 : *p >= 0xE0 ? 2 :
+		    *p >= 0xC2 ? 1 : 0, ok = *p >= 0xC2 && *p < 0xF5;
+
+		for (int i = 1; ok && i <= more; i++)
+			ok = (p[i] & 0xC0) == 0x80;
+		if (*p >= 0x80 && !ok)
+			*p++ = '?';
+		else if (*p >= 0x80)
+			p += more + 1;
+		else {
+			if (*p == '#' || *p < 0x20 || *p == 0x7F)
+				*p = '?';
+			p++;
+		}
+	}
+}
+
 static struct CMUnitTest *xl_cases_v;
 static size_t xl_cases_n, xl_cases_cap;
 
@@ -34,10 +61,7 @@ xl_case(CMUnitTestFunction fn, void *arg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	/* TAP reads '#' as a directive: keep names plain. */
-	for (char *p = name; *p; p++)
-		if (*p == '#' || (unsigned char)*p < 0x20)
-			*p = '?';
+	xl_case_name_clean(name);
 	if (xl_cases_n == xl_cases_cap) {
 		xl_cases_cap = xl_cases_cap ? 2 * xl_cases_cap : 64;
 		xl_cases_v = realloc(xl_cases_v, xl_cases_cap * sizeof(*xl_cases_v));
