@@ -6,8 +6,11 @@
 #include "config.h"
 #include "core/config.h"
 #include "core/ctl.h"
+#include "core/dns.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
+#include "core/route.h"
 #include "core/service.h"
 
 #include <errno.h>
@@ -33,6 +36,7 @@ static struct {
 	uint64_t	 stop_deadline;
 	struct loop_timer *stop_timer;
 	unsigned	 reloads, reload_failures;
+	struct metric	*m_reload_ok, *m_reload_failed;
 } D;
 
 static void
@@ -45,7 +49,9 @@ usage(FILE *out)
 	    "  -d        debug logging\n"
 	    "  -n        check the configuration and exit\n"
 	    "  -v        with -n: print the normalised configuration\n"
-	    "  --settings-doc  print the settings table as Markdown\n",
+	    "  --settings-doc  print the settings table as Markdown\n"
+	    "  --route DOMAIN [--side sip|xmpp]  explain the policy and the routing\n"
+	    "            of DOMAIN with real DNS, then exit (0 = a route was found)\n",
 	    DEFAULT_CONF);
 }
 
@@ -103,6 +109,7 @@ daemon_reload(FILE *out)
 	cfg = config_load(D.conf_path, &diag);
 	if (cfg == NULL) {
 		D.reload_failures++;
+		metric_inc(D.m_reload_failed);
 		log_error(LOG_MOD, "config %s has errors, not reloading",
 		    D.conf_path);
 		for (size_t i = 0; i < diag.nerrors; i++)
@@ -129,6 +136,7 @@ daemon_reload(FILE *out)
 	config_unref(old);
 	config_unref(cfg);	/* config_set_current holds it */
 	D.reloads++;
+	metric_inc(D.m_reload_ok);
 	log_info(LOG_MOD, "reloaded %s: %d change%s, config hash %s",
 	    D.conf_path, cc.n, cc.n == 1 ? "" : "s", config_current()->hash);
 	if (out)
@@ -235,6 +243,34 @@ cmd_reload(const char *args, FILE *out, void *arg)
 	return daemon_reload(out) == 0 ? 0 : 1;
 }
 
+/* ---- --route: explain routing offline --------------------------- */
+
+static int
+route_main(struct config *cfg, const char *domain, const char *side_arg)
+{
+	enum route_side side;
+	int rc;
+
+	if (side_arg == NULL)
+		side = route_default_side(cfg, domain);
+	else if (!strcmp(side_arg, "sip"))
+		side = ROUTE_SIDE_SIP;
+	else if (!strcmp(side_arg, "xmpp"))
+		side = ROUTE_SIDE_XMPP;
+	else {
+		fprintf(stderr, "--side: '%s' is not sip or xmpp\n", side_arg);
+		return 1;
+	}
+	config_set_current(cfg);
+	if (loop_init() != 0 || dns_init(cfg) != 0)
+		fatalx(LOG_MOD, "cannot start the resolver");
+	rc = route_explain(domain, side, stdout);
+	dns_shutdown();
+	loop_destroy();
+	config_set_current(NULL);
+	return rc;
+}
+
 /* ---- start ------------------------------------------------------ */
 
 static int
@@ -264,6 +300,10 @@ daemon_start(struct config *cfg)
 		log_warn(LOG_MOD, "cannot create state_dir %s", cfg->state_dir);
 		return -1;
 	}
+	D.m_reload_ok = metric_counter("fedgate_reloads_total",
+	    "result=\"ok\"", "configuration reloads");
+	D.m_reload_failed = metric_counter("fedgate_reloads_total",
+	    "result=\"refused\"", "configuration reloads");
 	ctl_register("status", cmd_status, NULL, "each side and the config");
 	ctl_register("connections", cmd_connections, NULL, "every stream/link");
 	ctl_register("stats", cmd_stats, NULL, "counters");
@@ -301,12 +341,15 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "settings-doc", no_argument, NULL, 'S' },
+		{ "route", required_argument, NULL, 'R' },
+		{ "side", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config_diag diag = { 0 };
 	struct config *cfg;
 	int check = 0, verbose = 0, c;
+	const char *route_domain = NULL, *route_side = NULL;
 	char abs[PATH_MAX];
 
 	D.conf_path = DEFAULT_CONF;
@@ -318,6 +361,8 @@ main(int argc, char **argv)
 		case 'n': check = 1; break;
 		case 'v': verbose = 1; break;
 		case 'S': config_print_settings_doc(stdout); return 0;
+		case 'R': route_domain = optarg; break;
+		case 'I': route_side = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -333,6 +378,13 @@ main(int argc, char **argv)
 		print_diag(&diag, stderr);
 		config_diag_clear(&diag);
 		return 1;
+	}
+	if (route_domain) {
+		print_diag(&diag, stderr);
+		config_diag_clear(&diag);
+		c = route_main(cfg, route_domain, route_side);
+		config_unref(cfg);
+		return c;
 	}
 	if (check) {
 		print_diag(&diag, stderr);

@@ -15,7 +15,7 @@ cat > "$etc/fedgate.conf" <<CONF
 hostname = gw.sip.test
 state_dir = $RIG_DIR/state
 control_socket = $RIG_DIR/ctl.sock
-metrics_listen =
+metrics_listen = 127.0.0.2:9269
 [sip]
 listen = 127.0.0.2:5061
 cert = $RIG_DIR/certs/gw.sip.test.pem
@@ -76,6 +76,14 @@ esac
 printf 'local sip.test edge=edge.sip.test:5061\nremote xmpp.test\n' > "$etc/domains.conf"
 out=$(ctl reload); rc=$?
 check_eq "fedgatectl reload of the fixed file succeeds" "0:reloaded: 0 changes" "$rc:$out"
+
+# counters, over the metrics HTTP listener and fedgatectl stats
+metrics=$(rig_exec /usr/bin/python3 -c 'import urllib.request,sys; sys.stdout.write(urllib.request.urlopen("http://127.0.0.2:9269/metrics", timeout=5).read().decode())')
+case $metrics in
+*'fedgate_reloads_total{result="ok"} 2'*'fedgate_reloads_total{result="refused"} 2'*) tap_ok "metrics count 2 reloads and 2 refusals" ;;
+*) tap_not_ok "metrics count 2 reloads and 2 refusals" "$metrics" ;;
+esac
+check_text "fedgatectl stats shows the counters" "$(ctl stats)" 'fedgate_reloads_total{result="ok"} 2'
 
 # graceful stop
 rig_stop fedgated TERM; rc=$?

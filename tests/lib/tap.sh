@@ -36,6 +36,14 @@ check_contains() {
 	else tap_not_ok "$1" "'$3' not found in $2" "last lines:" "$(tail -n 5 "$2" 2>/dev/null)"; fi
 }
 
+# check_text DESCRIPTION TEXT FIXED-STRING: TEXT contains FIXED-STRING
+check_text() {
+	case $2 in
+	*"$3"*) tap_ok "$1" ;;
+	*) tap_not_ok "$1" "'$3' not in:" "$2" ;;
+	esac
+}
+
 # wait_for TIMEOUT_S COMMAND...: poll COMMAND every 50 ms until it succeeds
 # or TIMEOUT_S seconds pass. Returns COMMAND's last status.
 wait_for() {
