@@ -8,6 +8,17 @@
  * here knows a socket, Sofia or Expat (the XML body helper, xlate/body.h,
  * is the one place that uses Expat).
  *
+ * The functions live in one header per area (link $(XLATE_LIBS)):
+ *   xlate/addr.h    SIP URI / JID <-> xl_addr
+ *   xlate/err.h     SIP status <-> xl_err, condition and type names
+ *   xlate/msg.h     SIP bodies <-> text, ms-text-format, message checks
+ *   xlate/pres.h    PIDF, msrtc, Lync availability, show names, aggregation
+ *   xlate/sub.h     the subscription state machine
+ *   xlate/typing.h  isComposing, KeyboardActivity, chat state names
+ *   xlate/conv.h    Lync conversations, page mode or conversation
+ *   xlate/email.h   email address for federation, domain aliases
+ * docs/translation.md is the admin's view of all of it.
+ *
  * Ownership (applies to every type below):
  *  - struct xl_addr holds its strings in fixed buffers: copy it by value.
  *  - const char * fields of xl_msg / xl_pres / xl_sub / xl_err are
