@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/log.h"
 #include "xlate/addr.h"
 #include "xlate/conv.h"
 #include "xlate/text.h"
@@ -163,12 +164,25 @@ xl_conv_free(struct xl_conv *c)
 	free(c);
 }
 
+/* The one place a conversation changes state: logged "from -> to". */
+static void
+conv_enter_state(struct xl_conv *c, enum xl_conv_state next,
+    enum xl_conv_event ev)
+{
+	if (next == c->state)
+		return;
+	log_debug("xlate", "conversation thread=%s event=%s %s -> %s",
+	    c->thread ? c->thread : "-", xl_conv_event_name(ev),
+	    xl_conv_state_name(c->state), xl_conv_state_name(next));
+	c->state = next;
+}
+
 unsigned
 xl_conv_event(struct xl_conv *c, enum xl_conv_event ev, uint64_t now_ms)
 {
 	unsigned a;
 
-	c->state = xl_conv_fsm(c->state, ev, &a);
+	conv_enter_state(c, xl_conv_fsm(c->state, ev, &a), ev);
 	if (ev != XL_CE_IDLE_TIMEOUT)
 		c->last_ms = now_ms;
 	return a;

@@ -52,6 +52,8 @@ enum xl_body_kind xl_body_classify(const char *ctype);
 /*
  * Decode a SIP message body into UTF-8 text in out (outlen bytes, NUL
  * added); *outn = its length. ctype NULL or "" with an empty body gives "".
+ * outlen = 3 * len + 1 always suffices (a windows-1252 byte can become
+ * three UTF-8 bytes); a smaller buffer may give XL_E_TRUNC.
  */
 int	xl_body_from_sip(const char *ctype, const char *body, size_t len,
 	    char *out, size_t outlen, size_t *outn);
