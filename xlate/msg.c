@@ -401,7 +401,8 @@ html_to_text(const char *s, size_t n, struct xl_out *o)
 	while (p < end) {
 		size_t used;
 
-		if (*p == '<')
+		if (*p == '<' && p + 1 < end && (p[1] == '/' || p[1] == '!' ||
+		    ((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z')))
 			p = html_tag(&h, p, end);
 		else if (*p == '&' && (used = html_entity(&h, p, end)) > 0)
 			p += used;
@@ -515,10 +516,14 @@ mp_delim(const char *s, const char *p, const char *end, const char *b)
 {
 	size_t bl = strlen(b);
 
-	for (; p + bl + 2 <= end; p++)
+	for (; p + bl + 2 <= end; p++) {
+		const char *after = p + 2 + bl;
+
 		if ((p == s || p[-1] == '\n') && p[0] == '-' && p[1] == '-' &&
-		    memcmp(p + 2, b, bl) == 0)
+		    memcmp(p + 2, b, bl) == 0 && (after == end ||
+		    strchr("-\r\n \t", *after)))
 			return p;
+	}
 	return NULL;
 }
 
