@@ -439,6 +439,7 @@ main(int argc, char **argv)
 	ctl_close();
 	loop_timer_free(D.stop_timer);
 	loop_destroy();
+	metrics_free_all();
 	config_set_current(NULL);
 	log_info(LOG_MOD, "stopped");
 	return 0;
