@@ -9,6 +9,9 @@
  * (loop_call_later), so no user callback ever runs inside c-ares or inside
  * dns_query_*().
  *
+ * Identical questions asked while one is in flight wait on it (one query
+ * for a burst of lookups of one domain) and get a copy of its answer.
+ *
  * A reload makes a new channel (new servers, /etc/resolv.conf re-read) and
  * flushes the cache; the old channel finishes the queries it holds, with
  * the servers they began with, and is destroyed once it is idle.
@@ -18,6 +21,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/service.h"
 
 #include <ctype.h>
@@ -59,6 +63,9 @@ struct dns_req {
 	int		 cached;
 	struct dns_req	*hnext;		/* id table chain */
 	struct dns_req	*rnext;		/* ready list */
+	struct dns_req	*inext;		/* in-flight table (leaders only) */
+	struct dns_req	*followers;	/* same question, waiting on this one */
+	struct dns_req	*fnext;
 };
 
 struct cache_ent {
@@ -101,10 +108,11 @@ static struct {
 	struct dns_req	*ready, **ready_tail;
 	int		 flush_scheduled;
 	struct cache_ent *cache[CACHE_BUCKETS];
+	struct dns_req	*inflight[CACHE_BUCKETS];	/* by question */
 	size_t		 ncache;
 	uint64_t	 rng;
-	/* counters for fedgatectl stats */
-	uint64_t	 queries, cache_hits, timeouts, errors;
+	/* metrics, registered by the service start (NULL = not counted) */
+	struct metric	*m_queries, *m_cache_hits, *m_timeouts, *m_errors;
 } D;
 
 /* ------------------------------------------------------------------ */
@@ -283,9 +291,9 @@ req_set_error(struct dns_req *r, enum dns_status st, const char *fmt, ...)
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
 	va_end(ap);
 	if (st == DNS_TIMEOUT)
-		D.timeouts++;
+		metric_inc(D.m_timeouts);
 	else if (st == DNS_ERROR)
-		D.errors++;
+		metric_inc(D.m_errors);
 }
 
 /*
@@ -378,7 +386,7 @@ dup_array(const void *p, size_t n, size_t size)
 {
 	void *c;
 
-	if (n == 0)
+	if (n == 0 || p == NULL)
 		return NULL;
 	c = malloc(n * size);
 	if (c == NULL)
@@ -568,13 +576,19 @@ chan_new(const char *servers)
 	if (c == NULL)
 		fatalx(LOG_MOD, "out of memory");
 	memset(&o, 0, sizeof(o));
-	o.flags = ARES_FLAG_NOSEARCH;	/* federation names are FQDNs */
+	/*
+	 * Federation names are FQDNs: no search list (NOSEARCH alone does
+	 * not stop ares_getaddrinfo from appending it, an empty list does).
+	 */
+	o.flags = ARES_FLAG_NOSEARCH;
+	o.domains = NULL;
+	o.ndomains = 0;
 	o.timeout = DNS_TIMEOUT_MS;
 	o.tries = DNS_TRIES;
 	o.sock_state_cb = chan_sock_state;
 	o.sock_state_cb_data = c;
 	rc = ares_init_options(&c->ch, &o, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS |
-	    ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB);
+	    ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_DOMAINS);
 	if (rc != ARES_SUCCESS) {
 		log_error(LOG_MOD, "cannot start the resolver: %s",
 		    ares_strerror(rc));
@@ -801,21 +815,69 @@ req_fail(struct dns_req *r, int st)
 	}
 }
 
-/* c-ares is done with r: free it if cancelled, else queue its result. */
+/* The same question on the current channel, already asked. */
+static struct dns_req *
+inflight_find(enum qtype type, const char *name)
+{
+	for (struct dns_req *l = D.inflight[cache_hash(type, name)]; l;
+	    l = l->inext)
+		if (l->type == type && l->chan == D.chan && !strcmp(l->name, name))
+			return l;
+	return NULL;
+}
+
+static void
+inflight_remove(struct dns_req *r)
+{
+	struct dns_req **pp = &D.inflight[cache_hash(r->type, r->name)];
+
+	while (*pp && *pp != r)
+		pp = &(*pp)->inext;
+	if (*pp)
+		*pp = r->inext;
+	r->inext = NULL;
+}
+
+/* A follower gets a copy of its leader's result. */
+static void
+req_copy_result(struct dns_req *f, const struct dns_req *l)
+{
+	f->status = l->status;
+	memcpy(f->error, l->error, sizeof(f->error));
+	f->n = l->n;
+	f->srv = dup_array(l->srv, l->n, sizeof(*l->srv));
+	f->addr = dup_array(l->addr, l->n, sizeof(*l->addr));
+}
+
+/*
+ * c-ares is done with r: cache the answer, hand it to the requests that
+ * waited on the same question, and deliver (or free, if cancelled) each.
+ * A cancelled leader still serves its followers.
+ */
 static void
 req_from_cares(struct dns_req *r, uint32_t ttl)
 {
+	struct dns_req *f;
+
 	r->in_cares = 0;
+	inflight_remove(r);
 	if (r->chan)
 		chan_release(r->chan);
 	r->chan = NULL;
-	if (r->cancelled) {
-		req_free(r);
-		return;
-	}
 	if (ttl != UINT32_MAX)
 		cache_put(r, ttl);
-	req_ready(r);
+	while ((f = r->followers) != NULL) {
+		r->followers = f->fnext;
+		req_copy_result(f, r);
+		if (f->cancelled)
+			req_free(f);
+		else
+			req_ready(f);
+	}
+	if (r->cancelled)
+		req_free(r);
+	else
+		req_ready(r);
 }
 
 static void
@@ -914,7 +976,7 @@ req_new(enum qtype type, const char *name, dns_cb *cb, void *arg)
 	r->hnext = D.ids[r->id % ID_BUCKETS];
 	D.ids[r->id % ID_BUCKETS] = r;
 	D.npending++;
-	D.queries++;
+	metric_inc(D.m_queries);
 	return r;
 }
 
@@ -929,8 +991,17 @@ req_start(struct dns_req *r, size_t namelen)
 		return;
 	}
 	if (cache_get(r)) {
-		D.cache_hits++;
+		metric_inc(D.m_cache_hits);
 		req_ready(r);
+		return;
+	}
+	struct dns_req *l = inflight_find(r->type, r->name);
+	if (l) {	/* a burst of lookups for one domain: one query */
+		r->fnext = l->followers;
+		l->followers = r;
+		log_debug(LOG_MOD, "query id=%llu %s name=%s waits on id=%llu",
+		    (unsigned long long)r->id, qtype_names[r->type], r->name,
+		    (unsigned long long)l->id);
 		return;
 	}
 	log_debug(LOG_MOD, "query id=%llu %s name=%s",
@@ -938,6 +1009,8 @@ req_start(struct dns_req *r, size_t namelen)
 	r->in_cares = 1;
 	r->chan = D.chan;
 	D.chan->nq++;
+	r->inext = D.inflight[cache_hash(r->type, r->name)];
+	D.inflight[cache_hash(r->type, r->name)] = r;
 	if (r->type == Q_SRV) {
 		ares_query(D.chan->ch, r->name, C_IN, T_SRV, srv_answer, r);
 	} else {
@@ -1075,6 +1148,8 @@ dns_shutdown(void)
 {
 	struct dns_req *r;
 
+	/* The metrics service (stopped before us) has freed the handles. */
+	D.m_queries = D.m_cache_hits = D.m_timeouts = D.m_errors = NULL;
 	/* Pending requests are dropped with their callers. */
 	for (size_t b = 0; b < ID_BUCKETS; b++)
 		while ((r = D.ids[b]) != NULL) {
@@ -1108,18 +1183,40 @@ dns_status_print(FILE *out)
 	    D.npending, D.ncache);
 }
 
-void
-dns_stats_print(FILE *out)
+static uint64_t
+gauge_pending(void *arg)
 {
-	fprintf(out, "dns_queries %llu\ndns_cache_hits %llu\n"
-	    "dns_timeouts %llu\ndns_errors %llu\n",
-	    (unsigned long long)D.queries, (unsigned long long)D.cache_hits,
-	    (unsigned long long)D.timeouts, (unsigned long long)D.errors);
+	return D.npending;
+}
+
+static uint64_t
+gauge_cached(void *arg)
+{
+	return D.ncache;
+}
+
+/* Counters for fedgatectl stats and Prometheus (the daemon only). */
+static void
+dns_metrics_register(void)
+{
+	D.m_queries = metric_counter("fedgate_dns_queries_total", NULL,
+	    "DNS queries asked (SRV and A/AAAA), cache hits included");
+	D.m_cache_hits = metric_counter("fedgate_dns_cache_hits_total", NULL,
+	    "DNS queries answered from the cache");
+	D.m_timeouts = metric_counter("fedgate_dns_timeouts_total", NULL,
+	    "DNS queries that got no answer in time");
+	D.m_errors = metric_counter("fedgate_dns_errors_total", NULL,
+	    "DNS queries that failed (server failure, refused, malformed)");
+	metric_gauge("fedgate_dns_pending", NULL, "DNS queries waiting for "
+	    "an answer", gauge_pending, NULL);
+	metric_gauge("fedgate_dns_cache_entries", NULL, "answers in the DNS "
+	    "cache", gauge_cached, NULL);
 }
 
 static int
 svc_start(struct config *cfg)
 {
+	dns_metrics_register();
 	return dns_init(cfg);
 }
 
@@ -1135,5 +1232,4 @@ const struct service dns_service = {
 	.reload = svc_reload,
 	.shutdown = dns_shutdown,
 	.status = dns_status_print,
-	.stats = dns_stats_print,
 };

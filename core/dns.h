@@ -107,11 +107,13 @@ void		dns_srv_order(struct dns_srv *v, size_t n,
 /* A uniform random 32-bit value (seeded from getrandom at first use). */
 uint32_t	dns_random(void);
 
-/* Lines for fedgatectl status / stats. */
+/* The line for fedgatectl status. */
 void		dns_status_print(FILE *out);
-void		dns_stats_print(FILE *out);
 
-/* The "dns" service (gateway/services.c): start, reload, shutdown. */
+/*
+ * The "dns" service (gateway/services.c): start (dns_init, and the
+ * fedgate_dns_* metrics), reload (dns_reload), shutdown, status.
+ */
 extern const struct service dns_service;
 
 #endif

@@ -538,6 +538,12 @@ route_found(struct route_req *rq)
 		for (size_t i = 0; i < rq->nrids; i++) {
 			if (rq->c[i].naddrs > 0 || cand_literal(&rq->c[i]))
 				continue;
+			/* a host named twice (SRV for both services) once */
+			for (size_t j = 0; j < i && rq->rids[i] == 0; j++)
+				if (!strcmp(rq->c[j].host, rq->c[i].host))
+					rq->rids[i] = rq->rids[j];
+			if (rq->rids[i] != 0)
+				continue;
 			rq->rids[i] = dns_query_addr(rq->c[i].host,
 			    route_dns_answer, rq);
 			if (rq->rids[i] != 0)
@@ -816,10 +822,11 @@ route_begin(struct route_req *rq)
 	srv_start(rq, rq->domain, RQ_SRV);
 }
 
-/* RQ_RESOLVE: one candidate's addresses (or none left to wait for). */
+/* RQ_RESOLVE: one host's addresses, for every candidate naming it. */
 static void
 resolve_store(struct route_req *rq, uint64_t qid, const struct dns_result *res)
 {
+	int seen = 0;
 	char a[512];
 
 	for (size_t i = 0; qid && i < rq->nrids; i++) {
@@ -827,9 +834,12 @@ resolve_store(struct route_req *rq, uint64_t qid, const struct dns_result *res)
 		if (rq->rids[i] != qid)
 			continue;
 		rq->rids[i] = 0;
+		if (res->status == DNS_OK)
+			cand_set_addrs(c, res->addr, res->naddr);
+		if (seen++)
+			continue;
 		rq->rpending--;
 		if (res->status == DNS_OK) {
-			cand_set_addrs(c, res->addr, res->naddr);
 			addrs_text(c, a, sizeof(a));
 			rq_trace(rq, "resolve", "%s: %s%s", c->host, a,
 			    res->cached ? " (cached)" : "");
@@ -840,7 +850,6 @@ resolve_store(struct route_req *rq, uint64_t qid, const struct dns_result *res)
 			if (res->status == DNS_TIMEOUT)
 				rq->rtimeout = 1;
 		}
-		break;
 	}
 }
 

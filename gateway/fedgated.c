@@ -12,6 +12,7 @@
 #include "core/metrics.h"
 #include "core/route.h"
 #include "core/service.h"
+#include "gateway/check.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -308,6 +309,8 @@ daemon_start(struct config *cfg)
 	ctl_register("connections", cmd_connections, NULL, "every stream/link");
 	ctl_register("stats", cmd_stats, NULL, "counters");
 	ctl_register("reload", cmd_reload, NULL, "re-read every file");
+	ctl_register("check", check_command, NULL,
+	    "certificates, DNS, edge and remote domains");
 	if (ctl_listen(cfg->control_socket) != 0)
 		return -1;
 	for (size_t i = 0; services[i]; i++) {
@@ -436,6 +439,7 @@ main(int argc, char **argv)
 	ctl_close();
 	loop_timer_free(D.stop_timer);
 	loop_destroy();
+	metrics_free_all();
 	config_set_current(NULL);
 	log_info(LOG_MOD, "stopped");
 	return 0;

@@ -1,7 +1,7 @@
 # tests/: unit tests (cmocka), config golden files, layering, integration.
 # Every test speaks TAP (see Makefile.am); ./quickstart test runs them all.
 TESTS += tests/layering.sh tests/config/run.sh tests/docs.sh \
-	tests/integration/reload.sh
+	tests/integration/reload.sh tests/integration/check.sh
 EXTRA_DIST += tests/lib tests/layering.sh tests/docs.sh tests/config tests/integration
 
 if HAVE_CMOCKA

@@ -41,6 +41,9 @@ host-record=edge.sip.test,127.0.6.1
 "
 if rig_wait_log dnsmasq "started" 10; then tap_ok "dnsmasq serves the test zone"
 else tap_not_ok "dnsmasq serves the test zone"; done_testing; exit 1; fi
+# a search list must never be appended to federation names; /etc/hosts counts
+echo "search search.test" >> "/etc/netns/$RIG_NS/resolv.conf"
+echo "127.0.7.7 hostsfile.test" > "/etc/netns/$RIG_NS/hosts"
 
 etc=$RIG_DIR/etc
 mkdir -p "$etc"
@@ -140,6 +143,12 @@ check_contains "missing.test: says what is missing" "$out" \
 	"result: not-found: missing.test has no SRV record and no A/AAAA record"
 check_contains "missing.test: policy denies an unknown domain in allow-list mode" "$out" \
 	"policy outbound: denied (privacy_mode = allow-list: missing.test is not allowed"
+if grep -q "search.test" "$RIG_DIR/dnsmasq.log"; then
+	tap_not_ok "no search domain is appended" "$(grep search.test "$RIG_DIR/dnsmasq.log")"
+else tap_ok "no search domain is appended"; fi
+route hostsfile.test
+check_eq "/etc/hosts answers A/AAAA" "hostsfile.test:5269/- 127.0.7.7" \
+	"$(cands | joined) $(cand_field 1 addrs)"
 
 # 5. SRV target "." : no service, no fallback
 route dot.test; rc=$?
