@@ -11,8 +11,8 @@ xmpp_libxmpp_a_SOURCES = \
 	xmpp/stanza.c xmpp/stanza.h \
 	xmpp/stanza_conv.c xmpp/stanza_conv.h \
 	xmpp/echo.c xmpp/echo.h
-xmpp_libxmpp_a_CFLAGS = $(AM_CFLAGS) $(EXPAT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
-XMPP_LIBS = xmpp/libxmpp.a $(EXPAT_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
+xmpp_libxmpp_a_CFLAGS = $(AM_CFLAGS) $(IDN2_CFLAGS) $(EXPAT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+XMPP_LIBS = xmpp/libxmpp.a $(XLATE_LIBS) $(EXPAT_LIBS) $(OPENSSL_LIBS) $(LIBEVENT_LIBS)
 
 # integration tests against real peers (Prosody, ejabberd, raw test peers)
 TESTS += tests/integration/xmpp-prosody-tls.sh \

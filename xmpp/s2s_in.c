@@ -30,7 +30,6 @@
 #include "core/loop.h"
 #include "core/policy.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +39,6 @@
 #include <openssl/rand.h>
 
 #define IN_MAX_PAIRS	64	/* domain pairs on one inbound stream */
-
-static void
-lower_copy(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < len; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
-	dst[i] = '\0';
-}
 
 /* A fresh stream id: random, with our numeric id to find it again. */
 static void
@@ -220,15 +209,13 @@ in_header_addressing(struct s2s_stream *s, const char *to, const char *from)
 	const struct config *cfg = config_current();
 	char t[S2S_DOMAIN_MAX] = "", f[S2S_DOMAIN_MAX] = "";
 
-	if (to)
-		lower_copy(t, to, sizeof(t));
-	if (from)
-		lower_copy(f, from, sizeof(f));
-	if (t[0] && !config_is_local_domain(cfg, t)) {
+	if (to && (conv_domain_normalize(to, t, sizeof(t)) != 0 ||
+	    !config_is_local_domain(cfg, t))) {
 		s2s_stream_error(s, "host-unknown", "not a domain served here");
 		return -1;
 	}
-	if (f[0] && (!conv_domain_valid(f) || config_is_local_domain(cfg, f))) {
+	if (from && (conv_domain_normalize(from, f, sizeof(f)) != 0 ||
+	    config_is_local_domain(cfg, f))) {
 		s2s_stream_error(s, "invalid-from", "not a valid remote domain");
 		return -1;
 	}
@@ -462,13 +449,13 @@ in_db_addrs(struct s2s_stream *s, struct xnode *el, const char *elname,
 	const char *fa = xnode_attr(el, "from"), *ta = xnode_attr(el, "to");
 	const char *id = xnode_attr(el, "id");
 
-	if (fa == NULL || ta == NULL || (!strcmp(elname, "verify") && !id)) {
+	if (fa == NULL || ta == NULL || (!strcmp(elname, "verify") && !id) ||
+	    conv_domain_normalize(fa, from, len) != 0 ||
+	    conv_domain_normalize(ta, to, len) != 0) {
 		s2s_stream_error(s, "improper-addressing",
-		    "dialback element without from, to or id");
+		    "dialback element without a valid from, to or id");
 		return -1;
 	}
-	lower_copy(from, fa, len);
-	lower_copy(to, ta, len);
 	if (!config_is_local_domain(config_current(), to)) {
 		in_db_error(s, elname, to, from, id, "item-not-found");
 		return -1;
@@ -497,7 +484,7 @@ in_db_result(struct s2s_stream *s, struct xnode *el)
 		s2s_stream_error(s, "improper-addressing", "dialback without a key");
 		return;
 	}
-	if (!conv_domain_valid(from) || config_is_local_domain(cfg, from)) {
+	if (config_is_local_domain(cfg, from)) {
 		s2s_stream_error(s, "invalid-from", "not a valid remote domain");
 		return;
 	}

@@ -5,8 +5,11 @@
 #include "xmpp/stanza_conv.h"
 #include "xmpp/parser.h"
 #include "xmpp/stanza.h"
+#include "xlate/addr.h"
+#include "xlate/err.h"
+#include "xlate/pres.h"
+#include "xlate/typing.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,76 +20,18 @@
 #define NS_XHTML_IM	"http://jabber.org/protocol/xhtml-im"
 #define NS_XHTML	"http://www.w3.org/1999/xhtml"
 
-/* ---- addresses ---------------------------------------------------- */
+/* ---- addresses and names (xlate/) ---------------------------------- */
 
 int
-conv_domain_valid(const char *d)
+conv_domain_normalize(const char *in, char *out, size_t len)
 {
-	size_t n = strlen(d), label = 0;
-
-	if (n == 0 || n >= XL_DOMAIN_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		/* letters, digits, '-', '_' (SRV-style labels), UTF-8 (IDN) */
-		if (!(isalnum(c) || c == '-' || c == '_' || c >= 0x80))
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return 1;
-}
-
-static int
-localpart_valid(const char *s, size_t n)
-{
-	/* RFC 7622 §3.3.1: these never appear in a localpart */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20 || c == 0x7f || strchr("\"&'/:<>@", c))
-			return 0;
-	}
-	return n > 0 && n < XL_LOCAL_MAX;
+	return xl_domain_normalize(in, out, len) == XL_OK ? 0 : -1;
 }
 
 int
 conv_jid_parse(const char *jid, struct xl_addr *out)
 {
-	const char *slash = strchr(jid, '/'), *at, *dom;
-	size_t blen = slash ? (size_t)(slash - jid) : strlen(jid), dlen;
-
-	memset(out, 0, sizeof(*out));
-	at = memchr(jid, '@', blen);
-	dom = at ? at + 1 : jid;
-	dlen = blen - (size_t)(dom - jid);
-	if (dlen > 0 && dom[dlen - 1] == '.')
-		dlen--;		/* a trailing dot is not part of the domain */
-	if (dlen == 0 || dlen >= sizeof(out->domain))
-		return -1;
-	for (size_t i = 0; i < dlen; i++)
-		out->domain[i] = (char)tolower((unsigned char)dom[i]);
-	if (!conv_domain_valid(out->domain))
-		return -1;
-	if (at) {
-		if (!localpart_valid(jid, (size_t)(at - jid)))
-			return -1;
-		memcpy(out->user, jid, (size_t)(at - jid));
-	}
-	if (slash) {
-		size_t rlen = strlen(slash + 1);
-
-		if (rlen == 0 || rlen >= sizeof(out->resource))
-			return -1;
-		memcpy(out->resource, slash + 1, rlen);
-	}
-	return 0;
+	return jid && xl_addr_from_jid(jid, out) == XL_OK ? 0 : -1;
 }
 
 int
@@ -108,96 +53,38 @@ conv_jid_domain(const char *jid, char *out, size_t len)
 int
 conv_jid_format(const struct xl_addr *a, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s%s%s%s%s", a->user, a->user[0] ? "@" : "",
-	    a->domain, a->resource[0] ? "/" : "", a->resource);
-
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	return xl_addr_to_jid(a, 1, buf, len) == XL_OK ? 0 : -1;
 }
-
-/* ---- errors ------------------------------------------------------- */
-
-static const char *const cond_names[] = {
-	[XL_ERR_NONE] = "undefined-condition",
-	[XL_ERR_BAD_REQUEST] = "bad-request",
-	[XL_ERR_CONFLICT] = "conflict",
-	[XL_ERR_FEATURE_NOT_IMPLEMENTED] = "feature-not-implemented",
-	[XL_ERR_FORBIDDEN] = "forbidden",
-	[XL_ERR_GONE] = "gone",
-	[XL_ERR_INTERNAL_SERVER_ERROR] = "internal-server-error",
-	[XL_ERR_ITEM_NOT_FOUND] = "item-not-found",
-	[XL_ERR_JID_MALFORMED] = "jid-malformed",
-	[XL_ERR_NOT_ACCEPTABLE] = "not-acceptable",
-	[XL_ERR_NOT_ALLOWED] = "not-allowed",
-	[XL_ERR_NOT_AUTHORIZED] = "not-authorized",
-	[XL_ERR_POLICY_VIOLATION] = "policy-violation",
-	[XL_ERR_RECIPIENT_UNAVAILABLE] = "recipient-unavailable",
-	[XL_ERR_REDIRECT] = "redirect",
-	[XL_ERR_REGISTRATION_REQUIRED] = "registration-required",
-	[XL_ERR_REMOTE_SERVER_NOT_FOUND] = "remote-server-not-found",
-	[XL_ERR_REMOTE_SERVER_TIMEOUT] = "remote-server-timeout",
-	[XL_ERR_RESOURCE_CONSTRAINT] = "resource-constraint",
-	[XL_ERR_SERVICE_UNAVAILABLE] = "service-unavailable",
-	[XL_ERR_SUBSCRIPTION_REQUIRED] = "subscription-required",
-	[XL_ERR_UNDEFINED_CONDITION] = "undefined-condition",
-	[XL_ERR_UNEXPECTED_REQUEST] = "unexpected-request",
-};
-#define NCONDS (sizeof(cond_names) / sizeof(cond_names[0]))
-
-static const char *const type_names[] = {
-	[XL_ERRT_CANCEL] = "cancel",
-	[XL_ERRT_CONTINUE] = "continue",
-	[XL_ERRT_MODIFY] = "modify",
-	[XL_ERRT_AUTH] = "auth",
-	[XL_ERRT_WAIT] = "wait",
-};
-#define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
 const char *
 conv_err_cond_name(enum xl_err_cond c)
 {
-	return (unsigned)c < NCONDS ? cond_names[c] : "undefined-condition";
+	const char *n = c == XL_ERR_NONE ? NULL : xl_err_cond_name(c);
+
+	return n ? n : "undefined-condition";
 }
 
 enum xl_err_cond
 conv_err_cond_parse(const char *name)
 {
-	for (size_t i = 1; i < NCONDS; i++)
-		if (!strcmp(cond_names[i], name))
-			return (enum xl_err_cond)i;
-	return XL_ERR_UNDEFINED_CONDITION;
+	enum xl_err_cond c;
+
+	return xl_err_cond_parse(name, &c) == XL_OK ? c :
+	    XL_ERR_UNDEFINED_CONDITION;
 }
 
 const char *
 conv_err_type_name(enum xl_err_type t)
 {
-	return (unsigned)t < NTYPES ? type_names[t] : "cancel";
+	const char *n = xl_err_type_name(t);
+
+	return n ? n : "cancel";
 }
 
-/* RFC 6120 §8.3.3: the usual type of each condition. */
 enum xl_err_type
 conv_err_default_type(enum xl_err_cond c)
 {
-	switch (c) {
-	case XL_ERR_BAD_REQUEST:
-	case XL_ERR_JID_MALFORMED:
-	case XL_ERR_NOT_ACCEPTABLE:
-	case XL_ERR_POLICY_VIOLATION:
-	case XL_ERR_REDIRECT:
-		return XL_ERRT_MODIFY;
-	case XL_ERR_FORBIDDEN:
-	case XL_ERR_NOT_AUTHORIZED:
-	case XL_ERR_REGISTRATION_REQUIRED:
-	case XL_ERR_SUBSCRIPTION_REQUIRED:
-		return XL_ERRT_AUTH;
-	case XL_ERR_INTERNAL_SERVER_ERROR:
-	case XL_ERR_RECIPIENT_UNAVAILABLE:
-	case XL_ERR_REMOTE_SERVER_TIMEOUT:
-	case XL_ERR_RESOURCE_CONSTRAINT:
-	case XL_ERR_UNEXPECTED_REQUEST:
-		return XL_ERRT_WAIT;
-	default:
-		return XL_ERRT_CANCEL;
-	}
+	return xl_err_default_type(c);
 }
 
 /* ---- inbound ------------------------------------------------------ */
@@ -239,17 +126,13 @@ child_text(const struct xnode *st, const char *name, size_t *len)
 static enum xl_chat_state
 conv_chat_state(const struct xnode *st)
 {
-	static const char *const names[] = { "", "active", "composing",
-	    "paused", "inactive", "gone" };
+	enum xl_chat_state cs;
 
 	for (const struct xnode *c = xnode_first_elem(st); c;
-	    c = xnode_next_elem(c)) {
-		if (strcmp(xnode_ns(c), NS_CHATSTATES))
-			continue;
-		for (size_t i = 1; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(xnode_name(c), names[i]))
-				return (enum xl_chat_state)i;
-	}
+	    c = xnode_next_elem(c))
+		if (!strcmp(xnode_ns(c), NS_CHATSTATES) &&
+		    xl_chat_state_parse(xnode_name(c), &cs) == XL_OK)
+			return cs;
 	return XL_CS_NONE;
 }
 
@@ -295,7 +178,6 @@ conv_to_msg(const struct xnode *st, struct xl_msg *m, struct evbuffer *scratch)
 int
 conv_to_pres(const struct xnode *st, struct xl_pres *p)
 {
-	static const char *const shows[] = { "", "chat", "away", "xa", "dnd" };
 	const char *type = xnode_attr(st, "type"), *show, *prio;
 
 	memset(p, 0, sizeof(*p));
@@ -306,12 +188,9 @@ conv_to_pres(const struct xnode *st, struct xl_pres *p)
 		p->show = XL_SHOW_UNAVAILABLE;
 	else if (type)
 		return -1;
-	else if ((show = child_text(st, "show", NULL)) != NULL) {
-		p->show = XL_SHOW_AVAILABLE;
-		for (size_t i = 1; i < sizeof(shows) / sizeof(shows[0]); i++)
-			if (!strcmp(show, shows[i]))
-				p->show = (enum xl_show)i;
-	}
+	else if ((show = child_text(st, "show", NULL)) != NULL &&
+	    xl_show_parse(show, &p->show) != XL_OK)
+		p->show = XL_SHOW_AVAILABLE;	/* RFC 6121 §4.7.2.1: unknown = available */
 	p->status = child_text(st, "status", NULL);
 	p->status_lang = p->status ? xnode_attr(st, "xml:lang") : NULL;
 	if ((prio = child_text(st, "priority", NULL)) != NULL) {
@@ -362,10 +241,9 @@ conv_to_err(const struct xnode *st, struct xl_err *e)
 		else
 			e->cond = conv_err_cond_parse(xnode_name(c));
 	}
-	if ((type = xnode_attr(err, "type")) != NULL)
-		for (size_t i = 0; i < NTYPES; i++)
-			if (!strcmp(type, type_names[i]))
-				e->type = (enum xl_err_type)i;
+	if ((type = xnode_attr(err, "type")) == NULL ||
+	    xl_err_type_parse(type, &e->type) != XL_OK)
+		e->type = XL_ERRT_CANCEL;
 }
 
 /* ---- outbound ----------------------------------------------------- */
@@ -476,8 +354,8 @@ conv_write_msg(const struct xl_msg *m, struct evbuffer *out)
 {
 	static const char *const types[] = { "normal", "chat", "headline",
 	    "groupchat" };
-	static const char *const states[] = { "", "active", "composing",
-	    "paused", "inactive", "gone" };
+	const char *state = m->chat_state == XL_CS_NONE ? NULL :
+	    xl_chat_state_name(m->chat_state);
 	struct xnode *st;
 	int ok = 0;
 
@@ -495,8 +373,7 @@ conv_write_msg(const struct xl_msg *m, struct evbuffer *out)
 	if (m->thread && add_text_child(st, "thread", m->thread,
 	    strlen(m->thread)) != 0)
 		goto out;
-	if (m->chat_state > XL_CS_NONE && (unsigned)m->chat_state < 6 &&
-	    xnode_add_child(st, NS_CHATSTATES, states[m->chat_state]) == NULL)
+	if (state && xnode_add_child(st, NS_CHATSTATES, state) == NULL)
 		goto out;
 	if (m->html && add_xhtml(st, m->html, m->html_len) != 0)
 		goto out;
@@ -508,7 +385,7 @@ out:
 int
 conv_write_pres(const struct xl_pres *p, struct evbuffer *out)
 {
-	static const char *const shows[] = { "", "chat", "away", "xa", "dnd" };
+	const char *show = xl_show_name(p->show);
 	struct xnode *st;
 	char prio[8];
 	int ok = 0;
@@ -517,8 +394,7 @@ conv_write_pres(const struct xl_pres *p, struct evbuffer *out)
 	    p->show == XL_SHOW_UNAVAILABLE ? "unavailable" : NULL);
 	if (st == NULL)
 		return -1;
-	if (p->show > XL_SHOW_AVAILABLE && p->show < XL_SHOW_UNAVAILABLE &&
-	    add_text_child(st, "show", shows[p->show], strlen(shows[p->show])) != 0)
+	if (show && add_text_child(st, "show", show, strlen(show)) != 0)
 		goto out;
 	if (p->status) {
 		struct xnode *s = xnode_add_child(st, NULL, "status");

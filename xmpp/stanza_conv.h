@@ -1,9 +1,7 @@
 /*
- * stanza_conv: stanza trees <-> the neutral xlate/ types, and JIDs <->
- * struct xl_addr.
- *
- * Kept in one file on purpose: when xlate/ provides the JID and error-name
- * conversions, only this file changes.
+ * stanza_conv: stanza trees <-> the neutral xlate/ types. JIDs, domain
+ * names, error condition and type names, show values and chat states are
+ * xlate/'s (addr.h, err.h, pres.h, typing.h): one definition for both sides.
  *
  * Inbound conversions fill the neutral struct with pointers BORROWED from
  * the tree (and from scratch, for the XHTML body): valid until either is
@@ -21,13 +19,13 @@ struct xnode;
 
 #define CONV_JID_MAX	(XL_LOCAL_MAX + XL_DOMAIN_MAX + XL_RES_MAX + 2)
 
-/* RFC 7622 (simplified: no stringprep); domain lower-cased. 0 or -1. */
+/* JID -> neutral address (xl_addr_from_jid: RFC 7622, XEP-0106, IDNA). 0 or -1. */
 int	conv_jid_parse(const char *jid, struct xl_addr *out);
-/* Just the domain part, lower-cased; 0 or -1 when malformed. */
+/* Just the domain part, normalised (lower-case A-labels); 0 or -1. */
 int	conv_jid_domain(const char *jid, char *out, size_t len);
 int	conv_jid_format(const struct xl_addr *a, char *buf, size_t len);
-/* A DNS-like domain name we accept on the wire (and in stream headers). */
-int	conv_domain_valid(const char *d);
+/* A domain from the wire (stream header, dialback) in the same form. */
+int	conv_domain_normalize(const char *in, char *out, size_t len);
 
 int	conv_to_msg(const struct xnode *st, struct xl_msg *m,
 	    struct evbuffer *scratch);

@@ -138,12 +138,16 @@ test_jid(void **state)
 	struct xl_addr a;
 	char buf[CONV_JID_MAX], dom[XL_DOMAIN_MAX];
 
+	/* xlate/addr.h does the work; this checks the wiring */
 	assert_int_equal(conv_jid_parse("Alice@XMPP.Test./phone 1", &a), 0);
-	assert_string_equal(a.user, "Alice");
+	assert_string_equal(a.user, "alice");
 	assert_string_equal(a.domain, "xmpp.test");
 	assert_string_equal(a.resource, "phone 1");
 	assert_int_equal(conv_jid_format(&a, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "Alice@xmpp.test/phone 1");
+	assert_string_equal(buf, "alice@xmpp.test/phone 1");
+	assert_int_equal(conv_jid_parse("d\\27artagnan@xn--caf-dma.test", &a), 0);
+	assert_string_equal(a.user, "d'artagnan");
+	assert_string_equal(a.domain, "xn--caf-dma.test");
 	assert_int_equal(conv_jid_parse("xmpp.test", &a), 0);
 	assert_string_equal(a.user, "");
 	assert_int_equal(conv_jid_parse("a@b@c.test", &a), -1);
@@ -269,7 +273,8 @@ test_presence_sub_error(void **state)
 	struct evbuffer *b = evbuffer_new();
 	struct xl_pres *p = calloc(1, sizeof(*p)), *pb = calloc(1, sizeof(*pb));
 	struct xl_sub *s = calloc(1, sizeof(*s)), *sb = calloc(1, sizeof(*sb));
-	struct xl_err e = { XL_ERR_SERVICE_UNAVAILABLE, XL_ERRT_CANCEL, 0, "no <one>" };
+	struct xl_err e = { .cond = XL_ERR_SERVICE_UNAVAILABLE,
+	    .type = XL_ERRT_CANCEL, .text = "no <one>" };
 	struct xl_err eb;
 	struct xnode *st;
 	char *out;
