@@ -21,7 +21,8 @@ TESTS += tests/integration/xmpp-prosody-tls.sh \
 	tests/integration/xmpp-refusals.sh \
 	tests/integration/xmpp-refusals-certs.sh \
 	tests/integration/xmpp-ejabberd.sh \
-	tests/integration/xmpp-prosody-direct-tls.sh
+	tests/integration/xmpp-prosody-direct-tls.sh \
+	tests/integration/xmpp-lifecycle.sh
 
 if HAVE_CMOCKA
 XMPP_UNIT = tests/unit/test_xmpp_dialback tests/unit/test_xmpp_parser \

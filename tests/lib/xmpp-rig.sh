@@ -13,8 +13,10 @@
 #   xr_conf [KEY=VALUE...]   write $RIG_DIR/etc/fedgate.conf; arguments are
 #                            [xmpp] settings (e.g. security=no-tls); the
 #                            domains file has "local sip.test" and every
-#                            peer as a remote; privacy_mode = off
-#   xr_start [ENV=VALUE...]  start fedgated (test echo on) and wait until it listens
+#                            peer as a remote (XR_REMOTE_OPTS_xmpp etc. add
+#                            options to a peer's line); privacy_mode = off
+#   xr_start [ENV=VALUE...]  start fedgated (test echo on unless XR_ECHO=0) and
+#                            wait until it listens
 #   xr_ctl ARGS...           fedgatectl against it
 #   xr_client ARGS...        tests/lib/xmpp_client.py inside the namespace
 #   xr_log                   fedgated's log file
@@ -71,10 +73,10 @@ CONF
 	} > "$etc/fedgate.conf"
 	cat > "$etc/domains.conf" <<CONF
 local   sip.test     edge=edge.sip.test:5061
-remote  xmpp.test
-remote  other.test
-remote  ej.test
-remote  evil.test
+remote  xmpp.test    ${XR_REMOTE_OPTS_xmpp:-}
+remote  other.test   ${XR_REMOTE_OPTS_other:-}
+remote  ej.test      ${XR_REMOTE_OPTS_ej:-}
+remote  evil.test    ${XR_REMOTE_OPTS_evil:-}
 CONF
 	: > "$etc/routes.conf"
 	: > "$etc/policy.conf"
@@ -83,8 +85,8 @@ CONF
 xr_log() { echo "$RIG_DIR/fedgated.log"; }
 
 xr_start() { # [ENV=VALUE...]
-	rig_bg fedgated env FG_TEST_XMPP_ECHO=1 "$@" "$FEDGATED" -f -d \
-		-c "$RIG_DIR/etc/fedgate.conf"
+	if [ "${XR_ECHO:-1}" = 1 ]; then set -- FG_TEST_XMPP_ECHO=1 "$@"; fi
+	rig_bg fedgated env "$@" "$FEDGATED" -f -d -c "$RIG_DIR/etc/fedgate.conf"
 	rig_wait_log fedgated "listening on $XR_GW:5269" 10
 }
 
