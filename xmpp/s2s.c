@@ -864,14 +864,15 @@ s2s_timer_arm(struct s2s_stream *s)
 
 	if (s->state == S2S_ST_DEAD)
 		return;
-	if (s->state == S2S_ST_READY) {
+	if (s->state == S2S_ST_READY)
 		next = min_u64(s->last_tx_ms + cfg->xmpp_keepalive_ms,
 		    s->last_stanza_ms + cfg->idle_timeout_ms);
-		for (size_t i = 0; i < s->npairs; i++)
-			if (s->pairs[i].st == DBP_PENDING)
-				next = min_u64(next, s->pairs[i].deadline_ms);
-	} else
+	else
 		next = s->deadline_ms;
+	/* (in) dialback verifications waiting for an answer */
+	for (size_t i = 0; i < s->npairs; i++)
+		if (s->pairs[i].st == DBP_PENDING)
+			next = min_u64(next, s->pairs[i].deadline_ms);
 	loop_timer_set(s->timer, next > now ? next - now : 0);
 }
 

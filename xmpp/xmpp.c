@@ -36,6 +36,7 @@
 struct listener {
 	int		 fd;
 	struct loop_io	*io;
+	struct loop_timer *pause;	/* out of file descriptors: wait a bit */
 	int		 direct_tls;
 	char		 addr[CFG_HOST_MAX + 8];
 };
@@ -319,13 +320,28 @@ listener_accept(int fd, int events, void *arg)
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (c < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* the connection stays queued: do not spin on it */
+				log_warn(LOG_MOD, "accept on %s, pausing 1s", l->addr);
+				loop_io_set(l->io, 0);
+				loop_timer_set(l->pause, 1000);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				log_warn(LOG_MOD, "accept on %s", l->addr);
 			return;
 		}
 		s2s_in_accept(c, &ss, l->direct_tls);
 	}
+}
+
+static void
+listener_resume(void *arg)
+{
+	struct listener *l = arg;
+
+	if (l->io)
+		loop_io_set(l->io, LOOP_READ);
 }
 
 static int
@@ -363,7 +379,8 @@ listener_open(struct listener *l, const struct hostport *hp, int direct)
 		return -1;
 	}
 	l->direct_tls = direct;
-	if ((l->io = loop_io_add(l->fd, LOOP_READ, listener_accept, l)) == NULL) {
+	if ((l->pause = loop_timer_new(listener_resume, l)) == NULL ||
+	    (l->io = loop_io_add(l->fd, LOOP_READ, listener_accept, l)) == NULL) {
 		close(l->fd);
 		l->fd = -1;
 		return -1;
@@ -379,6 +396,8 @@ listeners_close(void)
 	for (size_t i = 0; i < 2; i++) {
 		loop_io_del(X.lst[i].io);
 		X.lst[i].io = NULL;
+		loop_timer_free(X.lst[i].pause);
+		X.lst[i].pause = NULL;
 		if (X.lst[i].fd >= 0)
 			close(X.lst[i].fd);
 		X.lst[i].fd = -1;

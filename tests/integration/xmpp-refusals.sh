@@ -11,6 +11,7 @@
 #   - a stanza over max_stanza_size                        -> policy-violation
 #   - a DOCTYPE                                            -> restricted-xml
 #   - plaintext dialback under security = tls-required     -> policy-violation
+#   - a third stream from one address (max_streams_per_ip) -> resource-constraint
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/rig.sh"
 . "$top_srcdir/tests/lib/prosody.sh"
@@ -21,7 +22,8 @@ xr_init xmpp-refusals
 prosody_start xmpp xmpp.test 127.0.0.1 tls
 prosody_user xmpp xmpp.test alice secret
 prosody_ready xmpp || { tap_not_ok "Prosody runs"; done_testing; exit 1; }
-xr_conf security=tls-required require_client_certs=no max_stanza_size=4k
+xr_conf security=tls-required require_client_certs=no max_stanza_size=4k \
+	max_streams_per_ip=2
 xr_start || { tap_not_ok "fedgated listens"; done_testing; exit 1; }
 
 round_trip() { # LABEL
@@ -73,11 +75,22 @@ attack "a DOCTYPE" restricted-xml --domain evil.test \
 attack "plaintext dialback under tls-required" policy-violation --domain evil.test \
 	--send "<db:result from='evil.test' to='sip.test'>$key</db:result>"
 
+# two idle connections from 127.0.0.7 stay open; the third is one too many
+for h in 1 2; do
+	rig_bg "holder$h" /usr/bin/python3 "$top_srcdir/tests/lib/raw_peer.py" \
+		--host 127.0.0.2 --bind 127.0.0.7 --to sip.test --domain evil.test --timeout 12
+done
+_two_held() { [ "$(xr_ctl connections | grep -c 'peer=127.0.0.7')" -eq 2 ]; }
+if wait_for 10 _two_held; then tap_ok "two streams from 127.0.0.7 are open"
+else tap_not_ok "two streams from 127.0.0.7 are open"; fi
+attack "a third stream from the same address" resource-constraint --domain evil.test
+rig_stop holder1; rig_stop holder2
+
 check "fedgated is still running" rig_alive fedgated
 after=$(prosody_streams)
 check_eq "Prosody's streams are the very same ones" "$before" "$after"
 round_trip "after the attacks"
 refused=$(xr_ctl stats | grep 'fedgate_xmpp_stream_errors_total{direction="sent"}')
-check_text "stats count the stream errors sent" "$refused" " 7"
+check_text "stats count the stream errors sent" "$refused" " 8"
 xr_stop
 done_testing
