@@ -9,6 +9,11 @@
  *                  +----------------------------------+  |
  *        SASL EXTERNAL <success/>: restart -> wait-header (authenticated)
  *
+ * The stream's life is one state x event function, in_fsm(), with its
+ * entry actions in in_enter() (STYLE rule 4); each domain pair the peer
+ * authenticates by dialback has its own small life (pending -> valid) in
+ * the stream's pair list.
+ *
  * A peer proves each of its domains by SASL EXTERNAL (certificate) or by
  * dialback (the key is checked with its authoritative server over our
  * outbound link). Stanzas are accepted only in "ready", only from a
@@ -59,6 +64,127 @@ in_new_sid(struct s2s_stream *s)
 	    (unsigned long long)s->id);
 }
 
+enum in_event {
+	IEV_ACCEPTED,		/* a connection on a listener */
+	IEV_TLS_UP,		/* TLS handshake finished */
+	IEV_HEADER,		/* the peer's (re)started stream header, checked */
+	IEV_STARTTLS,		/* <starttls/> accepted */
+	IEV_SASL_SUCCESS,	/* SASL EXTERNAL accepted: the peer restarts */
+	IEV_DOMAIN_VALID,	/* a domain pair passed dialback */
+	IEV_TIMEOUT,		/* not authenticated in time */
+};
+
+static const char *const in_event_names[] = {
+	"accepted", "tls-up", "header", "starttls", "sasl-success",
+	"domain-valid", "timeout",
+};
+
+static void in_send_features(struct s2s_stream *s);
+
+/* Enter st and do what entering it means. */
+static void
+in_enter(struct s2s_stream *s, enum s2s_state st)
+{
+	s2s_enter_state(s, st);
+	switch (st) {
+	case S2S_ST_TLS:
+		if (s2s_tls_begin(s, 1) != 0) {
+			s2s_stream_free(s, "TLS is not available");
+			return;
+		}
+		break;
+	case S2S_ST_OPEN:
+	case S2S_ST_READY:
+		/* our answer to a (re)started stream: header, then features */
+		if (!(s->flags & S2S_F_HEADER_SENT)) {
+			s2s_send_header(s, s->local, s->remote, s->sid);
+			if (s->flags & S2S_F_PEER_V1)
+				in_send_features(s);
+		}
+		if (st == S2S_ST_READY)
+			s->last_stanza_ms = loop_now_ms();
+		break;
+	default:
+		break;
+	}
+	s2s_timer_arm(s);
+	s2s_io_update(s);
+}
+
+/* A restart (after TLS or SASL): the peer sends a new header, we answer it. */
+static void
+in_restart(struct s2s_stream *s)
+{
+	s->flags &= ~S2S_F_HEADER_SENT;
+	in_enter(s, S2S_ST_HEADER);
+}
+
+/* State x event for the stream's life. */
+static void
+in_fsm(struct s2s_stream *s, enum in_event ev)
+{
+	log_debug(LOG_MOD, "inbound event %s in state %s id=%llu",
+	    in_event_names[ev], s2s_strstate(s->state),
+	    (unsigned long long)s->id);
+	switch (s->state) {
+	case S2S_ST_NEW:
+		if (ev == IEV_ACCEPTED) {
+			in_enter(s, (s->flags & S2S_F_DIRECT_TLS) ? S2S_ST_TLS :
+			    S2S_ST_HEADER);
+			return;
+		}
+		break;
+	case S2S_ST_TLS:
+		if (ev == IEV_TLS_UP) {
+			in_restart(s);
+			return;
+		}
+		break;
+	case S2S_ST_HEADER:
+		if (ev == IEV_HEADER) {
+			in_enter(s, (s->flags & S2S_F_SASL) ? S2S_ST_READY :
+			    S2S_ST_OPEN);
+			return;
+		}
+		break;
+	case S2S_ST_OPEN:
+		if (ev == IEV_STARTTLS) {
+			/* TLS starts once <proceed/> is written (the core);
+			   no more plaintext is parsed */
+			s2s_sendf(s, "<proceed xmlns='" XMPP_NS_TLS "'/>");
+			s->flags |= S2S_F_TLS_ON_FLUSH;
+			if (s->parser)
+				xparser_halt(s->parser);
+			return;
+		}
+		if (ev == IEV_SASL_SUCCESS) {
+			s2s_sendf(s, "<success xmlns='" XMPP_NS_SASL "'/>");
+			s->flags |= S2S_F_SASL | S2S_F_RESTART;
+			if (s->parser)
+				xparser_halt(s->parser);
+			in_restart(s);
+			return;
+		}
+		if (ev == IEV_DOMAIN_VALID) {
+			in_enter(s, S2S_ST_READY);
+			return;
+		}
+		break;
+	case S2S_ST_READY:
+		if (ev == IEV_DOMAIN_VALID)
+			return;		/* one more domain on this stream */
+		break;
+	default:
+		break;
+	}
+	if (ev == IEV_TIMEOUT) {
+		s2s_stream_error(s, "connection-timeout", "not authenticated in time");
+		return;
+	}
+	log_warnx(LOG_MOD, "inbound event %s not expected in state %s id=%llu",
+	    in_event_names[ev], s2s_strstate(s->state), (unsigned long long)s->id);
+}
+
 /* ---- accept ------------------------------------------------------- */
 
 void
@@ -91,22 +217,15 @@ s2s_in_accept(int fd, const struct sockaddr_storage *peer, int direct_tls)
 			s2s_stream_error(s, "resource-constraint", refuse);
 		return;
 	}
-	if (direct_tls) {
+	if (direct_tls)
 		s->flags |= S2S_F_DIRECT_TLS;
-		if (s2s_tls_begin(s, 1) != 0) {
-			s2s_stream_free(s, "TLS is not available");
-			return;
-		}
-	} else
-		s2s_enter_state(s, S2S_ST_HEADER);
-	s2s_timer_arm(s);
-	s2s_io_update(s);
+	in_fsm(s, IEV_ACCEPTED);
 }
 
 void
 s2s_in_tls_done(struct s2s_stream *s)
 {
-	s2s_enter_state(s, S2S_ST_HEADER);
+	in_fsm(s, IEV_TLS_UP);
 }
 
 /* ---- header and features ------------------------------------------ */
@@ -251,11 +370,10 @@ s2s_in_header(struct s2s_stream *s, const struct xnode *h)
 		    "too many streams from your domain");
 		return;
 	}
-	s2s_send_header(s, s->local, s->remote, s->sid);
+	s->flags &= ~S2S_F_PEER_V1;
 	if (ver && strtol(ver, NULL, 10) >= 1)
-		in_send_features(s);
-	s2s_enter_state(s, (s->flags & S2S_F_SASL) ? S2S_ST_READY : S2S_ST_OPEN);
-	s2s_timer_arm(s);
+		s->flags |= S2S_F_PEER_V1;
+	in_fsm(s, IEV_HEADER);
 }
 
 /* ---- STARTTLS and SASL EXTERNAL ----------------------------------- */
@@ -274,11 +392,7 @@ in_starttls(struct s2s_stream *s, struct xnode *el)
 		snprintf(s->reason, sizeof(s->reason), "STARTTLS refused");
 		return;
 	}
-	/* TLS starts once <proceed/> is written; no more plaintext is parsed */
-	s2s_sendf(s, "<proceed xmlns='" XMPP_NS_TLS "'/>");
-	s->flags |= S2S_F_TLS_ON_FLUSH;
-	if (s->parser)
-		xparser_halt(s->parser);
+	in_fsm(s, IEV_STARTTLS);
 }
 
 static int
@@ -368,20 +482,13 @@ in_sasl_auth(struct s2s_stream *s, struct xnode *el)
 		return;
 	}
 	p->st = DBP_VALID;
-	s->flags |= S2S_F_SASL;
 	s->auth = "sasl-external";
 	metric_inc(s2s_m.auth_sasl);
 	log_info(LOG_MOD, "inbound stream authenticated id=%llu peer=%s "
 	    "remote=%s local=%s method=sasl-external tls=%s",
 	    (unsigned long long)s->id, s->peer, s->remote, s->local,
 	    xtls_version(xconn_ssl(s->conn)));
-	s2s_sendf(s, "<success xmlns='" XMPP_NS_SASL "'/>");
-	/* the peer restarts the stream: a new parser for its new header */
-	s->flags |= S2S_F_RESTART;
-	if (s->parser)
-		xparser_halt(s->parser);
-	s->last_stanza_ms = loop_now_ms();
-	s2s_enter_state(s, S2S_ST_HEADER);
+	in_fsm(s, IEV_SASL_SUCCESS);
 }
 
 /* ---- dialback ----------------------------------------------------- */
@@ -556,10 +663,7 @@ s2s_in_verify_result(uint64_t in_id, const char *sid, const char *remote,
 	    "remote=%s local=%s method=dialback tls=%s",
 	    (unsigned long long)s->id, s->peer, remote, local,
 	    (s->flags & S2S_F_TLS) ? xtls_version(xconn_ssl(s->conn)) : "none");
-	if (s->state == S2S_ST_OPEN) {
-		s->last_stanza_ms = loop_now_ms();
-		s2s_enter_state(s, S2S_ST_READY);
-	}
+	in_fsm(s, IEV_DOMAIN_VALID);
 	s2s_timer_arm(s);
 }
 
@@ -679,8 +783,7 @@ s2s_in_timeout(struct s2s_stream *s, uint64_t now)
 	}
 	if (s->state != S2S_ST_READY && s->state != S2S_ST_CLOSING &&
 	    s->state != S2S_ST_DEAD && now >= s->deadline_ms)
-		s2s_stream_error(s, "connection-timeout",
-		    "not authenticated in time");
+		in_fsm(s, IEV_TIMEOUT);
 }
 
 void

@@ -66,6 +66,7 @@ enum s2s_state {
 #define S2S_F_CERT_OK		0x1000	/* peer certificate names the domain */
 #define S2S_F_VERIFY_OK		0x2000	/* (out) may carry <db:verify/> */
 #define S2S_F_AUTHED		0x4000	/* (out) reached "ready" once */
+#define S2S_F_PEER_V1		0x8000	/* (in) peer's header has version 1.x */
 
 /* The settings that apply to one remote domain (domains.conf overrides). */
 struct s2s_policy {
