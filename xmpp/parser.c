@@ -360,8 +360,11 @@ xparser_feed(struct xparser *p, const char *data, size_t len)
 		p->fed += (uint64_t)chunk;
 		data += chunk;
 		len -= (size_t)chunk;
-		/* what Expat holds back unparsed still counts toward the limit */
-		if (p->depth >= 1 && xparser_check_size(p, p->fed) != 0)
+		/*
+		 * What Expat holds back unparsed still counts toward the limit,
+		 * the stream header too (before it, mark is 0).
+		 */
+		if (xparser_check_size(p, p->fed) != 0)
 			return -1;
 	}
 	return p->failed ? -1 : 0;

@@ -83,8 +83,8 @@ s2s_strstate(enum s2s_state st)
 void
 s2s_enter_state(struct s2s_stream *s, enum s2s_state st)
 {
-	if (s->state == st)
-		return;
+	if (s->state == st || s->state == S2S_ST_DEAD)
+		return;		/* nothing leaves "dead" */
 	log_debug(LOG_MOD, "stream %s -> %s id=%llu dir=%s peer=%s local=%s "
 	    "remote=%s", s2s_strstate(s->state), s2s_strstate(st),
 	    (unsigned long long)s->id, s->dir == S2S_IN ? "in" : "out",
@@ -662,9 +662,18 @@ s2s_flush_pending(void)
 
 /* ---- output ------------------------------------------------------- */
 
+/*
+ * Output was added. A peer that does not read what we must answer (e.g.
+ * a flood of <db:verify/>) is cut off rather than allowed to grow our
+ * buffer without end; stanzas from links stop at S2S_OUT_HIGH already.
+ */
 static void
 s2s_mark_dirty(struct s2s_stream *s)
 {
+	if (evbuffer_get_length(s->out) > S2S_OUT_MAX) {
+		s2s_stream_free(s, "the peer does not read its stream");
+		return;
+	}
 	s->last_tx_ms = loop_now_ms();
 	if (s->flags & S2S_F_DIRTY)
 		return;

@@ -27,6 +27,7 @@ struct xparser;
 #define S2S_DOMAIN_MAX	256
 #define S2S_SID_MAX	80
 #define S2S_OUT_HIGH	(1024 * 1024)	/* stop feeding a stream above this */
+#define S2S_OUT_MAX	(4 * S2S_OUT_HIGH) /* beyond this the peer is cut off */
 #define S2S_CLOSE_GRACE_MS 3000		/* wait for the peer's </stream> */
 #define S2S_READ_CHUNK	16384
 

@@ -255,6 +255,19 @@ test_limits(void **state)
 	memcpy(big, "<message to='", 13);
 	memset(big + 13, 'b', sizeof(big) - 14);
 	assert_string_equal(error_of(big, 100, 1024, NULL), "policy-violation");
+	/* a stream header that never ends is refused as well */
+	{
+		struct seen sh;
+		char *hdr = malloc(4000);
+
+		strcpy(hdr, "<stream:stream xmlns='jabber:server' "
+		    "xmlns:stream='http://etherx.jabber.org/streams' to='");
+		memset(hdr + strlen(hdr), 'x', 3900 - strlen(hdr));
+		hdr[3900] = '\0';
+		free(run(hdr, 50, 1024, &sh));
+		assert_string_equal(sh.cond, "policy-violation");
+		free(hdr);
+	}
 	/* stanzas under the limit pass, however many */
 	assert_string_equal(error_of("<message><body>small</body></message>"
 	    "<message><body>small</body></message>", 1, 1024, &n), "");
