@@ -46,7 +46,6 @@ use_ipv6 = false
 network_settings = { nagle = false }
 unbound = { options = { ["local-zone"] = "test. transparent" } }
 modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "presence"; "message"; "iq" }
-modules_disabled = { "s2s_bidi" }
 authentication = "internal_plain"
 storage = "internal"
 s2s_timeout = 30
