@@ -22,7 +22,8 @@ TESTS += tests/integration/xmpp-prosody-tls.sh \
 	tests/integration/xmpp-refusals-certs.sh \
 	tests/integration/xmpp-ejabberd.sh \
 	tests/integration/xmpp-prosody-direct-tls.sh \
-	tests/integration/xmpp-lifecycle.sh
+	tests/integration/xmpp-lifecycle.sh \
+	tests/integration/xmpp-sasl-fallback.sh
 
 if HAVE_CMOCKA
 XMPP_UNIT = tests/unit/test_xmpp_dialback tests/unit/test_xmpp_parser \

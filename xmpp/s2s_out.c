@@ -432,6 +432,52 @@ out_header(struct s2s_stream *s, const struct xnode *h)
 		out_fsm(s, OEV_FEATURES, &(struct out_arg){ .el = NULL });
 }
 
+/* The routing engine answered: keep the candidates and try the first. */
+static void
+out_routed(struct s2s_stream *s, const struct route_result *r)
+{
+	char why[600];
+
+	if (r->status != ROUTE_OK || r->n == 0) {
+		snprintf(why, sizeof(why), "no route to %s: %s", s->remote,
+		    r->error ? r->error : "not found");
+		log_warnx(LOG_MOD, "outbound stream id=%llu: %s",
+		    (unsigned long long)s->id, why);
+		out_give_up(s, r->status == ROUTE_TIMEOUT ?
+		    XL_ERR_REMOTE_SERVER_TIMEOUT : XL_ERR_REMOTE_SERVER_NOT_FOUND,
+		    why);
+		return;
+	}
+	if ((s->cands = calloc(r->n, sizeof(*s->cands))) == NULL) {
+		out_give_up(s, XL_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+		return;
+	}
+	memcpy(s->cands, r->c, r->n * sizeof(*s->cands));
+	s->ncands = r->n;
+	s->cand_i = s->addr_i = 0;
+	out_next_address(s);
+}
+
+/* SASL EXTERNAL failed: dialback where the policy allows it (XEP-0178 §4). */
+static void
+out_sasl_refused(struct s2s_stream *s)
+{
+	struct s2s_policy p;
+	int fallback;
+
+	s2s_policy_for(s->remote, &p);
+	s->flags |= S2S_F_SASL_FAILED;
+	fallback = p.dialback && (s->flags & S2S_F_PEER_DB);
+	log_warnx(LOG_MOD, "SASL EXTERNAL refused by the peer id=%llu remote=%s%s",
+	    (unsigned long long)s->id, s->remote,
+	    fallback ? ": trying dialback" : "");
+	if (fallback)
+		out_enter(s, S2S_ST_DIALBACK);
+	else
+		out_refused(s, XL_ERR_REMOTE_SERVER_NOT_FOUND,
+		    "the peer refused our certificate", NULL);
+}
+
 /* ---- the state machine --------------------------------------------- */
 
 /*
@@ -457,28 +503,7 @@ out_fsm(struct s2s_stream *s, enum out_event ev, const struct out_arg *a)
 		break;
 	case S2S_ST_RESOLVING:
 		if (ev == OEV_ROUTED) {
-			const struct route_result *r = a->route;
-			char why[600];
-
-			if (r->status != ROUTE_OK || r->n == 0) {
-				snprintf(why, sizeof(why), "no route to %s: %s",
-				    s->remote, r->error ? r->error : "not found");
-				log_warnx(LOG_MOD, "outbound stream id=%llu: %s",
-				    (unsigned long long)s->id, why);
-				out_give_up(s, r->status == ROUTE_TIMEOUT ?
-				    XL_ERR_REMOTE_SERVER_TIMEOUT :
-				    XL_ERR_REMOTE_SERVER_NOT_FOUND, why);
-				return;
-			}
-			if ((s->cands = calloc(r->n, sizeof(*s->cands))) == NULL) {
-				out_give_up(s, XL_ERR_INTERNAL_SERVER_ERROR,
-				    "out of memory");
-				return;
-			}
-			memcpy(s->cands, r->c, r->n * sizeof(*s->cands));
-			s->ncands = r->n;
-			s->cand_i = s->addr_i = 0;
-			out_next_address(s);
+			out_routed(s, a->route);
 			return;
 		}
 		if (ev == OEV_TIMEOUT) {
@@ -533,19 +558,7 @@ out_fsm(struct s2s_stream *s, enum out_event ev, const struct out_arg *a)
 			return;
 		}
 		if (ev == OEV_SASL_FAILURE) {
-			struct s2s_policy p;
-
-			s2s_policy_for(s->remote, &p);
-			s->flags |= S2S_F_SASL_FAILED;
-			log_warnx(LOG_MOD, "SASL EXTERNAL refused by the peer "
-			    "id=%llu remote=%s%s", (unsigned long long)s->id,
-			    s->remote, p.dialback && (s->flags & S2S_F_PEER_DB) ?
-			    ": trying dialback" : "");
-			if (p.dialback && (s->flags & S2S_F_PEER_DB))
-				out_enter(s, S2S_ST_DIALBACK);
-			else
-				out_refused(s, XL_ERR_REMOTE_SERVER_NOT_FOUND,
-				    "the peer refused our certificate", NULL);
+			out_sasl_refused(s);
 			return;
 		}
 		break;
