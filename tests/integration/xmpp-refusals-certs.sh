@@ -7,7 +7,10 @@
 #   - a certificate from the right CA that names another domain
 #   - no certificate at all
 # while Prosody (s2s_secure_auth, certificate from the test CA) keeps its
-# SASL EXTERNAL streams and keeps working beside the attacker.
+# SASL EXTERNAL streams and keeps working beside the attacker. Accepted:
+# a certificate with only the serverAuth usage (we never demand clientAuth
+# of a peer), and one that names the domain only by an SRV-ID
+# (_xmpp-server.evil.test, RFC 6125 / RFC 4985).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/rig.sh"
 . "$top_srcdir/tests/lib/prosody.sh"
@@ -53,6 +56,37 @@ attack "a trusted certificate for another domain" \
 check_text "the reason names the name mismatch" "$out" "does not name evil.test"
 attack "no certificate at all"
 check_text "the reason says no certificate" "$out" "no certificate presented"
+
+# certificates a peer may well present, signed by the test CA
+leaf() { # NAME EXTENSIONS...
+	d=$RIG_DIR/extra; mkdir -p "$d"
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/$1.key" -out "$d/$1.csr" \
+		-subj "/CN=$1" 2>/dev/null
+	shift_name=$1; shift
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n%s\n' \
+		"$*" > "$d/$shift_name.ext"
+	openssl x509 -req -in "$d/$shift_name.csr" -CA "$c/ca.pem" -CAkey "$c/ca.key" \
+		-CAserial "$c/ca.srl" -out "$d/$shift_name.pem" -days 30 \
+		-extfile "$d/$shift_name.ext" 2>/dev/null
+}
+leaf serveronly "extendedKeyUsage=serverAuth
+subjectAltName=DNS:evil.test"
+leaf srvid "extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=DNS:unrelated.test,otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.evil.test"
+for kind in serveronly srvid; do
+	out=$(rig_exec /usr/bin/python3 "$top_srcdir/tests/lib/raw_peer.py" --host 127.0.0.2 \
+		--bind 127.0.0.7 --to sip.test --domain evil.test --starttls \
+		--cert "$RIG_DIR/extra/$kind.pem" --key "$RIG_DIR/extra/$kind.key" \
+		--sasl-external --timeout 3 2>&1)
+	echo "$out" | sed 's/^/# raw peer: /'
+	case $kind in
+	serveronly) what="a certificate with only the serverAuth usage" ;;
+	srvid) what="a certificate naming the domain by SRV-ID only" ;;
+	esac
+	check_text "$what is accepted (SASL EXTERNAL offered)" "$out" \
+		"FEATURES starttls=no external=yes dialback=yes"
+	check_text "$what authenticates the domain" "$out" "SUCCESS"
+done
 
 check "fedgated is still running" rig_alive fedgated
 after=$(xr_ctl connections | grep 'remote=xmpp.test' | sed 's/ idle=.*//' | sort)
