@@ -106,7 +106,7 @@ bench_arrived(struct bench *b, const char *body, size_t len, uint64_t now)
 	uint64_t v[4];
 
 	if (parse_tag(body, len, "fgb ", ' ', v) != 0 || v[0] >= BD_N) {
-		b->trk[0].bogus++;	/* not ours: counted, not measured */
+		b->foreign++;		/* not ours: counted, not measured */
 		return;
 	}
 	tracker_delivered(&b->trk[v[0]], (uint32_t)v[1], v[2],
@@ -130,6 +130,7 @@ bench_bounced(struct bench *b, const char *id, size_t len, const char *why)
 {
 	uint64_t v[4];
 
+	snprintf(b->last_bounce, sizeof(b->last_bounce), "%s", why);
 	if (parse_tag(id, len, "fgb-", '-', v) != 0 || v[0] >= BD_N) {
 		bench_debug(b, "error stanza for an unknown id: %s", why);
 		return;

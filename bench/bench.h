@@ -81,6 +81,8 @@ struct bench {
 	uint64_t		 nsubs, subs_answered, subs_notified,
 				 subs_active, subs_failed;
 	char			 problem[512];	/* first fatal problem seen */
+	char			 last_bounce[64];/* condition of the last error */
+	uint64_t		 foreign;	/* arrivals without our tag */
 };
 
 const char *bdir_name(enum bdir d);

@@ -37,6 +37,8 @@ struct conn {
 	char			 peer[64];
 };
 
+static unsigned conn_nlive;	/* conns not freed yet */
+
 static void conn_readcb(struct bufferevent *bev, void *arg);
 static void conn_writecb(struct bufferevent *bev, void *arg);
 static void conn_eventcb(struct bufferevent *bev, short what, void *arg);
@@ -93,6 +95,7 @@ conn_new(struct event_base *base, int fd, const struct conn_handlers *h,
 	bufferevent_set_max_single_read(c->bev, CONN_READ_MAX);
 	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_nlive++;
 	return c;
 }
 
@@ -118,6 +121,7 @@ conn_connect(struct event_base *base, const struct sockaddr *sa,
 	}
 	if (bufferevent_socket_connect(c->bev, sa, (int)salen) != 0) {
 		snprintf(err, errlen, "connect: %s", strerror(errno));
+		conn_nlive--;
 		bufferevent_free(c->bev);
 		close(fd);
 		free(c);
@@ -144,6 +148,9 @@ conn_free(struct conn *c)
 {
 	if (c->flush_timer)
 		event_free(c->flush_timer);
+	/* a TLS close_notify, so that the peer sees an orderly end */
+	if (c->ssl && c->tls_up && c->bev)
+		SSL_shutdown(c->ssl);
 	if (c->bev) {
 		bufferevent_free(c->bev);	/* a TLS bev closes the fd */
 		if (c->ssl == NULL)
@@ -152,7 +159,14 @@ conn_free(struct conn *c)
 		close(c->fd);
 	if (c->pending_ssl)
 		SSL_free(c->pending_ssl);
+	conn_nlive--;
 	free(c);
+}
+
+unsigned
+conn_live(void)
+{
+	return conn_nlive;
 }
 
 /* The plain bufferevent gives way to a TLS one on the same socket. */

@@ -52,6 +52,9 @@ const char *conn_peer(const struct conn *c);
 /* End: no more callbacks; flush=1 writes what is queued first (bounded). */
 void	conn_close(struct conn *c, int flush);
 
+/* Connections not freed yet (closing ones flush first, bounded). */
+unsigned conn_live(void);
+
 /*
  * Listen on "host:port" (port 0: any free one, returned in *port); fn gets
  * each accepted fd. The caller frees the listener (evconnlistener_free).

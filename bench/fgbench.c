@@ -21,19 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum mode { M_SIP2XMPP, M_XMPP2SIP, M_SUBS, M_SELFTEST };
+enum mode { M_SIP2XMPP, M_XMPP2SIP, M_SUBS, M_SELFTEST, M_SERVE };
 
 static void
 usage(FILE *out)
 {
 	fprintf(out,
-"usage: fgbench sip2xmpp|xmpp2sip|subs|selftest [options]\n"
+"usage: fgbench sip2xmpp|xmpp2sip|subs|selftest|serve [options]\n"
 "\n"
 "  sip2xmpp   SIP MESSAGEs from the edge through the gateway to the XMPP sink\n"
 "  xmpp2sip   XMPP <message/>s from the remote server through the gateway to\n"
 "             the SIP edge sink\n"
 "  subs       N presence subscriptions from the SIP edge; report the RSS\n"
 "  selftest   SIP source -> SIP sink and XMPP source -> XMPP sink, no gateway\n"
+"  serve      only play the peers (SIP edge sink, XMPP server) for --secs,\n"
+"             answering what comes; print what was received\n"
 "\n"
 "load:\n"
 "  --rate N            offered messages/s (default 2000)\n"
@@ -160,6 +162,8 @@ parse_args(int argc, char **argv, struct bench_opts *o, enum mode *mode)
 		*mode = M_SUBS;
 	else if (!strcmp(argv[1], "selftest"))
 		*mode = M_SELFTEST;
+	else if (!strcmp(argv[1], "serve"))
+		*mode = M_SERVE;
 	else {
 		fprintf(stderr, "fgbench: unknown mode '%s'\n", argv[1]);
 		return -1;
@@ -276,9 +280,13 @@ setup_crypto(struct bench *b, enum mode mode)
 	return 0;
 }
 
-/* Listeners and source targets for a run against the gateway. */
+/*
+ * Listeners and source targets for a run against the gateway. The SIP
+ * source connects for sip2xmpp and subs; the XMPP stream to the gateway
+ * opens for xmpp2sip, or when a reply of the sink needs it.
+ */
 static int
-setup_gateway(struct bench *b)
+setup_gateway(struct bench *b, enum mode mode)
 {
 	const struct bench_opts *o = &b->o;
 	char err[512];
@@ -288,8 +296,8 @@ setup_gateway(struct bench *b)
 	    sip_sink_listen(b->sip, o->edge_listen, NULL, err, sizeof(err)) ||
 	    xmpp_source_target(b->xmpp, o->gw_xmpp, o->local_domain, err,
 	    sizeof(err)) ||
-	    sip_source_start(b->sip, o->gw_sip, o->gw_name, o->conns, err,
-	    sizeof(err))) {
+	    ((mode == M_SIP2XMPP || mode == M_SUBS) && sip_source_start(b->sip,
+	    o->gw_sip, o->gw_name, o->conns, err, sizeof(err)))) {
 		fprintf(stderr, "fgbench: %s\n", err);
 		return -1;
 	}
@@ -391,6 +399,17 @@ run_mode(struct bench *b, enum mode mode)
 		return run_direction(b, BD_XMPP2SIP);
 	case M_SUBS:
 		return run_subs(b);
+	case M_SERVE:
+		printf("# serving for %.0f s\n", b->o.secs);
+		fflush(stdout);
+		runner_pause(b, b->o.secs);
+		if (b->problem[0] && strncmp(b->problem, "stopped by signal", 17))
+			report_problem(b, "serve");
+		else
+			b->problem[0] = '\0';
+		sip_side_report(b->sip, stdout);
+		xmpp_side_report(b->xmpp, stdout);
+		return b->problem[0] ? -1 : 0;
 	case M_SELFTEST:
 		if (run_direction(b, BD_SELF_SIP) != 0)
 			rc = -1;
@@ -408,9 +427,17 @@ run_mode(struct bench *b, enum mode mode)
 	return -1;
 }
 
+/* SIGINT/SIGTERM end the current wait; what was measured is printed. */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	bench_problem(arg, "stopped by signal %d", (int)sig);
+}
+
 int
 main(int argc, char **argv)
 {
+	struct event *sigint, *sigterm;
 	struct bench b;
 	enum mode mode = M_SELFTEST;
 	int rc;
@@ -431,14 +458,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "fgbench: out of memory\n");
 		return 2;
 	}
+	sigint = evsignal_new(b.base, SIGINT, on_signal, &b);
+	sigterm = evsignal_new(b.base, SIGTERM, on_signal, &b);
+	if (sigint == NULL || sigterm == NULL || evsignal_add(sigint, NULL) ||
+	    evsignal_add(sigterm, NULL)) {
+		fprintf(stderr, "fgbench: cannot handle signals\n");
+		return 2;
+	}
 	if (setup_crypto(&b, mode) != 0 || (mode == M_SELFTEST ?
-	    setup_selftest(&b) : setup_gateway(&b)) != 0)
+	    setup_selftest(&b) : setup_gateway(&b, mode)) != 0)
 		return 2;
 	rc = run_mode(&b, mode);
-	if (b.o.verbose || rc != 0) {
+	if (mode != M_SERVE && (b.o.verbose || rc != 0)) {
 		sip_side_report(b.sip, stdout);
 		xmpp_side_report(b.xmpp, stdout);
 	}
+	runner_shutdown(&b);
 	sip_side_free(b.sip);
 	xmpp_side_free(b.xmpp);
 	for (int d = 0; d < BD_N; d++)
@@ -448,6 +483,8 @@ main(int argc, char **argv)
 	SSL_CTX_free(b.sip_srv);
 	SSL_CTX_free(b.xmpp_cli);
 	SSL_CTX_free(b.xmpp_srv);
+	event_free(sigint);
+	event_free(sigterm);
 	event_base_free(b.base);
 	return rc == 0 ? 0 : 1;
 }

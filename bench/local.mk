@@ -18,8 +18,9 @@ bench_fgbench_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_OPENSSL_CFLAGS) \
 bench_fgbench_LDADD = $(LIBEVENT_OPENSSL_LIBS) $(LIBEVENT_LIBS) \
 	$(OPENSSL_LIBS) $(EXPAT_LIBS) -lm
 
-TESTS += tests/integration/bench-smoke.sh
-EXTRA_DIST += bench/run.sh bench/lib.sh tests/integration/bench-smoke.sh
+TESTS += tests/integration/bench-smoke.sh tests/integration/bench-peers.sh
+EXTRA_DIST += bench/run.sh bench/lib.sh tests/integration/bench-smoke.sh \
+	tests/integration/bench-peers.sh
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_bench_wire

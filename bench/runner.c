@@ -2,6 +2,7 @@
  * runner: see runner.h.
  */
 #include "bench/runner.h"
+#include "bench/conn.h"
 #include "bench/sippeer.h"
 #include "bench/xmpppeer.h"
 
@@ -58,6 +59,21 @@ void
 runner_pause(struct bench *b, double s)
 {
 	loop_until(b, NULL, NULL, s);
+}
+
+static int
+cond_all_closed(struct bench *b, void *arg)
+{
+	return conn_live() == 0;
+}
+
+void
+runner_shutdown(struct bench *b)
+{
+	sip_side_shutdown(b->sip);
+	xmpp_side_shutdown(b->xmpp);
+	b->problem[0] = '\0';
+	loop_until(b, cond_all_closed, NULL, 3);
 }
 
 static int
@@ -143,7 +159,8 @@ runner_probe(struct bench *b, enum bdir d, double timeout_s)
 		tracker_codes(t, codes, sizeof(codes));
 		bench_problem(b, "MESSAGE answered %s, not 200", codes);
 	} else if (t->errors)
-		bench_problem(b, "the message came back as an error stanza");
+		bench_problem(b, "the message came back as an error stanza "
+		    "(%s)", b->last_bounce);
 	else if (t->delivered == 0)
 		bench_problem(b, "%s but nothing reached %s within %.0f s",
 		    is_sip_source(d) ? "MESSAGE answered 200" : "message sent",

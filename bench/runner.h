@@ -55,6 +55,8 @@ void	runner_print_trial(const struct bench *b, const struct trial_result *r,
 	    const char *prefix, FILE *out);
 void	runner_print_subs(const struct bench *b, const struct subs_result *r,
 	    const char *prefix, FILE *out);
+/* Close everything in order: streams ended, output flushed (bounded). */
+void	runner_shutdown(struct bench *b);
 /* Run the loop for s seconds (stale arrivals are absorbed). */
 void	runner_pause(struct bench *b, double s);
 

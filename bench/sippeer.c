@@ -609,6 +609,21 @@ sip_side_new(struct bench *b)
 }
 
 void
+sip_side_shutdown(struct sip_side *s)
+{
+	if (s->lst)
+		evconnlistener_free(s->lst);
+	s->lst = NULL;
+	for (struct sipc *sc = s->all; sc; sc = sc->next) {
+		if (sc->state == SIPC_CLOSED)
+			continue;
+		sc->state = SIPC_CLOSED;	/* ours: not a problem */
+		conn_close(sc->c, 1);
+		sc->c = NULL;
+	}
+}
+
+void
 sip_side_free(struct sip_side *s)
 {
 	struct sipc *sc, *next;

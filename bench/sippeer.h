@@ -24,6 +24,8 @@
 #include "bench/bench.h"
 
 struct sip_side *sip_side_new(struct bench *b);
+/* Stop listening, close every connection after flushing it. */
+void	sip_side_shutdown(struct sip_side *s);
 void	sip_side_free(struct sip_side *s);
 
 /* Listen on host:port (port 0: any); *port receives the port bound. */

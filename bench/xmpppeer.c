@@ -944,6 +944,26 @@ xmpp_side_new(struct bench *b)
 }
 
 void
+xmpp_side_shutdown(struct xmpp_side *x)
+{
+	if (x->lst)
+		evconnlistener_free(x->lst);
+	x->lst = NULL;
+	for (struct xstream *xs = x->all; xs; xs = xs->next) {
+		if (xs->state == XST_CLOSED)
+			continue;
+		if (xs->state != XST_CONNECTING)
+			xstream_writes(xs, "</stream:stream>");
+		xs->state = XST_CLOSED;		/* ours: not a problem */
+		if (xs->px)
+			xs_halt(xs->px);
+		conn_close(xs->c, 1);
+		xs->c = NULL;
+	}
+	x->out = NULL;
+}
+
+void
 xmpp_side_free(struct xmpp_side *x)
 {
 	struct xstream *xs, *next;

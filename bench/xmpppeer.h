@@ -25,6 +25,8 @@
 #include "bench/bench.h"
 
 struct xmpp_side *xmpp_side_new(struct bench *b);
+/* Stop listening, end every stream with </stream:stream>, flushed. */
+void	xmpp_side_shutdown(struct xmpp_side *x);
 void	xmpp_side_free(struct xmpp_side *x);
 
 /* Accept streams addressed to domain (call once per domain served). */
