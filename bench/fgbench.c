@@ -107,127 +107,134 @@ defaults(struct bench_opts *o)
 	o->subs = (unsigned)-1;
 }
 
-static char *
+/* DIR/NAME.EXT in one of a few static buffers (the options point at them). */
+static const char *
 path_join(const char *dir, const char *name, const char *ext)
 {
-	size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
-	char *p = malloc(n);
+	static char paths[5][4096];
+	static unsigned next;
+	char *p;
 
-	if (p)
-		snprintf(p, n, "%s/%s%s", dir, name, ext);
+	if (next == sizeof(paths) / sizeof(paths[0]))
+		return NULL;
+	p = paths[next++];
+	if (snprintf(p, sizeof(paths[0]), "%s/%s%s", dir, name, ext) >=
+	    (int)sizeof(paths[0]))
+		return NULL;
 	return p;
 }
 
+enum { O_RATE = 256, O_SECS, O_WARMUP, O_DRAIN, O_SEARCH, O_START, O_STEP,
+	O_MAX, O_USERS, O_SIZE, O_CONNS, O_SUBS, O_SUBRATE, O_TIMEOUT, O_PID,
+	O_LDOM, O_RDOM, O_GWSIP, O_GWXMPP, O_GWNAME, O_XLISTEN, O_ELISTEN,
+	O_ENAME, O_CERTS, O_CA, O_ECERT, O_EKEY, O_XCERT, O_XKEY, O_GWSECRET,
+	O_OWNSECRET, O_XAUTH };
+
+static const struct option long_opts[] = {
+	{ "rate", 1, 0, O_RATE }, { "secs", 1, 0, O_SECS },
+	{ "warmup", 1, 0, O_WARMUP }, { "drain", 1, 0, O_DRAIN },
+	{ "search", 0, 0, O_SEARCH }, { "start", 1, 0, O_START },
+	{ "step", 1, 0, O_STEP }, { "max", 1, 0, O_MAX },
+	{ "users", 1, 0, O_USERS }, { "size", 1, 0, O_SIZE },
+	{ "conns", 1, 0, O_CONNS }, { "subs", 1, 0, O_SUBS },
+	{ "sub-rate", 1, 0, O_SUBRATE }, { "timeout", 1, 0, O_TIMEOUT },
+	{ "pid", 1, 0, O_PID }, { "local-domain", 1, 0, O_LDOM },
+	{ "remote-domain", 1, 0, O_RDOM }, { "gw-sip", 1, 0, O_GWSIP },
+	{ "gw-xmpp", 1, 0, O_GWXMPP }, { "gw-name", 1, 0, O_GWNAME },
+	{ "xmpp-listen", 1, 0, O_XLISTEN }, { "edge-listen", 1, 0, O_ELISTEN },
+	{ "edge-name", 1, 0, O_ENAME }, { "certs", 1, 0, O_CERTS },
+	{ "ca", 1, 0, O_CA }, { "edge-cert", 1, 0, O_ECERT },
+	{ "edge-key", 1, 0, O_EKEY }, { "xmpp-cert", 1, 0, O_XCERT },
+	{ "xmpp-key", 1, 0, O_XKEY }, { "dialback-secret", 1, 0, O_GWSECRET },
+	{ "own-secret", 1, 0, O_OWNSECRET }, { "xmpp-auth", 1, 0, O_XAUTH },
+	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+};
+
 static int
-parse_args(int argc, char **argv, struct bench_opts *o, enum mode *mode)
+parse_mode(const char *s, enum mode *mode)
 {
-	enum { O_RATE = 256, O_SECS, O_WARMUP, O_DRAIN, O_SEARCH, O_START,
-		O_STEP, O_MAX, O_USERS, O_SIZE, O_CONNS, O_SUBS, O_SUBRATE,
-		O_TIMEOUT, O_PID, O_LDOM, O_RDOM, O_GWSIP, O_GWXMPP, O_GWNAME,
-		O_XLISTEN, O_ELISTEN, O_ENAME, O_CERTS, O_CA, O_ECERT, O_EKEY,
-		O_XCERT, O_XKEY, O_GWSECRET, O_OWNSECRET, O_XAUTH };
-	static const struct option lo[] = {
-		{ "rate", 1, 0, O_RATE }, { "secs", 1, 0, O_SECS },
-		{ "warmup", 1, 0, O_WARMUP }, { "drain", 1, 0, O_DRAIN },
-		{ "search", 0, 0, O_SEARCH }, { "start", 1, 0, O_START },
-		{ "step", 1, 0, O_STEP }, { "max", 1, 0, O_MAX },
-		{ "users", 1, 0, O_USERS }, { "size", 1, 0, O_SIZE },
-		{ "conns", 1, 0, O_CONNS }, { "subs", 1, 0, O_SUBS },
-		{ "sub-rate", 1, 0, O_SUBRATE }, { "timeout", 1, 0, O_TIMEOUT },
-		{ "pid", 1, 0, O_PID }, { "local-domain", 1, 0, O_LDOM },
-		{ "remote-domain", 1, 0, O_RDOM }, { "gw-sip", 1, 0, O_GWSIP },
-		{ "gw-xmpp", 1, 0, O_GWXMPP }, { "gw-name", 1, 0, O_GWNAME },
-		{ "xmpp-listen", 1, 0, O_XLISTEN },
-		{ "edge-listen", 1, 0, O_ELISTEN }, { "edge-name", 1, 0, O_ENAME },
-		{ "certs", 1, 0, O_CERTS }, { "ca", 1, 0, O_CA },
-		{ "edge-cert", 1, 0, O_ECERT }, { "edge-key", 1, 0, O_EKEY },
-		{ "xmpp-cert", 1, 0, O_XCERT }, { "xmpp-key", 1, 0, O_XKEY },
-		{ "dialback-secret", 1, 0, O_GWSECRET },
-		{ "own-secret", 1, 0, O_OWNSECRET }, { "xmpp-auth", 1, 0, O_XAUTH },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	static const struct { const char *name; enum mode m; } modes[] = {
+		{ "sip2xmpp", M_SIP2XMPP }, { "xmpp2sip", M_XMPP2SIP },
+		{ "subs", M_SUBS }, { "selftest", M_SELFTEST },
+		{ "serve", M_SERVE },
 	};
-	const char *certs = NULL;
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!strcmp(s, modes[i].name)) {
+			*mode = modes[i].m;
+			return 0;
+		}
+	}
+	fprintf(stderr, "fgbench: unknown mode '%s'\n", s);
+	return -1;
+}
+
+/* A number option into its field. Returns 0, or -1 when out of range. */
+static int
+parse_number_opt(int c, const char *arg, struct bench_opts *o)
+{
 	double v;
-	int c;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
-		return argc >= 2 && !strcmp(argv[1], "--help") ? 1 : -1;
+	switch (c) {
+	case O_RATE: return parse_num(arg, &o->rate, 1);
+	case O_SECS: return parse_num(arg, &o->secs, 0.1);
+	case O_WARMUP: return parse_num(arg, &o->warmup, 0);
+	case O_DRAIN: return parse_num(arg, &o->drain, 0);
+	case O_START: return parse_num(arg, &o->start, 1);
+	case O_STEP: return parse_num(arg, &o->step, 100);
+	case O_MAX: return parse_num(arg, &o->search_max, 1);
+	case O_SUBRATE: return parse_num(arg, &o->sub_rate, 1);
+	case O_TIMEOUT: return parse_num(arg, &o->timeout, 0.1);
 	}
-	if (!strcmp(argv[1], "sip2xmpp"))
-		*mode = M_SIP2XMPP;
-	else if (!strcmp(argv[1], "xmpp2sip"))
-		*mode = M_XMPP2SIP;
-	else if (!strcmp(argv[1], "subs"))
-		*mode = M_SUBS;
-	else if (!strcmp(argv[1], "selftest"))
-		*mode = M_SELFTEST;
-	else if (!strcmp(argv[1], "serve"))
-		*mode = M_SERVE;
-	else {
-		fprintf(stderr, "fgbench: unknown mode '%s'\n", argv[1]);
+	if (parse_num(arg, &v, 0) != 0 || v > 10000000)
 		return -1;
+	switch (c) {
+	case O_USERS: o->users = (unsigned)v; return v >= 1 ? 0 : -1;
+	case O_SIZE: o->body_size = (unsigned)v; return v <= 1500 ? 0 : -1;
+	case O_CONNS: o->conns = (unsigned)v; return v >= 1 ? 0 : -1;
+	case O_SUBS: o->subs = (unsigned)v; return 0;
+	case O_PID: o->pid = (pid_t)v; return v >= 1 ? 0 : -1;
 	}
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
-		int bad = 0;
+	return -1;
+}
 
-		switch (c) {
-		case O_RATE: bad = parse_num(optarg, &o->rate, 1); break;
-		case O_SECS: bad = parse_num(optarg, &o->secs, 0.1); break;
-		case O_WARMUP: bad = parse_num(optarg, &o->warmup, 0); break;
-		case O_DRAIN: bad = parse_num(optarg, &o->drain, 0); break;
-		case O_SEARCH: o->search = 1; break;
-		case O_START: bad = parse_num(optarg, &o->start, 1); break;
-		case O_STEP: bad = parse_num(optarg, &o->step, 100); break;
-		case O_MAX: bad = parse_num(optarg, &o->search_max, 1); break;
-		case O_USERS: bad = parse_num(optarg, &v, 1); o->users = (unsigned)v; break;
-		case O_SIZE: bad = parse_num(optarg, &v, 0) || v > 1500; o->body_size = (unsigned)v; break;
-		case O_CONNS: bad = parse_num(optarg, &v, 1); o->conns = (unsigned)v; break;
-		case O_SUBS: bad = parse_num(optarg, &v, 0) || v > 10000000; o->subs = (unsigned)v; break;
-		case O_SUBRATE: bad = parse_num(optarg, &o->sub_rate, 1); break;
-		case O_TIMEOUT: bad = parse_num(optarg, &o->timeout, 0.1); break;
-		case O_PID: bad = parse_num(optarg, &v, 1); o->pid = (pid_t)v; break;
-		case O_LDOM: o->local_domain = optarg; break;
-		case O_RDOM: o->remote_domain = optarg; break;
-		case O_GWSIP: o->gw_sip = optarg; break;
-		case O_GWXMPP: o->gw_xmpp = optarg; break;
-		case O_GWNAME: o->gw_name = optarg; break;
-		case O_XLISTEN: o->xmpp_listen = optarg; break;
-		case O_ELISTEN: o->edge_listen = optarg; break;
-		case O_ENAME: o->edge_name = optarg; break;
-		case O_CERTS: certs = optarg; break;
-		case O_CA: o->ca = optarg; break;
-		case O_ECERT: o->edge_cert = optarg; break;
-		case O_EKEY: o->edge_key = optarg; break;
-		case O_XCERT: o->xmpp_cert = optarg; break;
-		case O_XKEY: o->xmpp_key = optarg; break;
-		case O_GWSECRET: o->gw_secret = optarg; break;
-		case O_OWNSECRET: o->own_secret = optarg; break;
-		case O_XAUTH:
-			if (!strcmp(optarg, "auto")) o->xmpp_auth = XAUTH_AUTO;
-			else if (!strcmp(optarg, "external")) o->xmpp_auth = XAUTH_EXTERNAL;
-			else if (!strcmp(optarg, "dialback")) o->xmpp_auth = XAUTH_DIALBACK;
-			else bad = 1;
-			break;
-		case 'v': o->verbose = 1; break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -1;
-		}
-		if (bad) {
-			const char *name = "?";
-			for (size_t i = 0; lo[i].name; i++)
-				if (lo[i].val == c)
-					name = lo[i].name;
-			fprintf(stderr, "fgbench: bad value '%s' for --%s\n",
-			    optarg, name);
-			return -1;
-		}
+/* One option (other than a number). Returns 0, or -1 for a bad value. */
+static int
+parse_opt(int c, const char *arg, struct bench_opts *o, const char **certs)
+{
+	switch (c) {
+	case O_SEARCH: o->search = 1; return 0;
+	case O_LDOM: o->local_domain = arg; return 0;
+	case O_RDOM: o->remote_domain = arg; return 0;
+	case O_GWSIP: o->gw_sip = arg; return 0;
+	case O_GWXMPP: o->gw_xmpp = arg; return 0;
+	case O_GWNAME: o->gw_name = arg; return 0;
+	case O_XLISTEN: o->xmpp_listen = arg; return 0;
+	case O_ELISTEN: o->edge_listen = arg; return 0;
+	case O_ENAME: o->edge_name = arg; return 0;
+	case O_CERTS: *certs = arg; return 0;
+	case O_CA: o->ca = arg; return 0;
+	case O_ECERT: o->edge_cert = arg; return 0;
+	case O_EKEY: o->edge_key = arg; return 0;
+	case O_XCERT: o->xmpp_cert = arg; return 0;
+	case O_XKEY: o->xmpp_key = arg; return 0;
+	case O_GWSECRET: o->gw_secret = arg; return 0;
+	case O_OWNSECRET: o->own_secret = arg; return 0;
+	case O_XAUTH:
+		if (!strcmp(arg, "auto")) o->xmpp_auth = XAUTH_AUTO;
+		else if (!strcmp(arg, "external")) o->xmpp_auth = XAUTH_EXTERNAL;
+		else if (!strcmp(arg, "dialback")) o->xmpp_auth = XAUTH_DIALBACK;
+		else return -1;
+		return 0;
+	case 'v': o->verbose = 1; return 0;
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return -1;
-	}
+	return parse_number_opt(c, arg, o);
+}
+
+/* --certs DIR: the files named after the edge and the remote domain. */
+static int
+derive_certs(struct bench_opts *o, const char *certs)
+{
 	if (certs) {
 		if (!o->ca) o->ca = path_join(certs, "ca", ".pem");
 		if (!o->edge_cert) o->edge_cert = path_join(certs, o->edge_name, ".pem");
@@ -241,6 +248,50 @@ parse_args(int argc, char **argv, struct bench_opts *o, enum mode *mode)
 		    "--ca, --edge-cert, --edge-key, --xmpp-cert, --xmpp-key\n");
 		return -1;
 	}
+	return 0;
+}
+
+/* Returns 0 to run, 1 to exit 0 (help), -1 to exit 2 (usage error). */
+static int
+parse_args(int argc, char **argv, struct bench_opts *o, enum mode *mode)
+{
+	const char *certs = NULL;
+	int c;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 1;
+	}
+	if (argc < 2 || parse_mode(argv[1], mode) != 0) {
+		usage(stderr);
+		return -1;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			usage(stderr);
+			return -1;
+		}
+		if (parse_opt(c, optarg, o, &certs) != 0) {
+			const char *name = "?";
+			for (size_t i = 0; long_opts[i].name; i++)
+				if (long_opts[i].val == c)
+					name = long_opts[i].name;
+			fprintf(stderr, "fgbench: bad value '%s' for --%s\n",
+			    optarg, name);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	if (derive_certs(o, certs) != 0)
+		return -1;
 	if (o->subs == (unsigned)-1)
 		o->subs = *mode == M_SUBS ? 10000 : *mode == M_SELFTEST ? 1000 : 0;
 	return 0;
@@ -411,17 +462,18 @@ run_mode(struct bench *b, enum mode mode)
 		xmpp_side_report(b->xmpp, stdout);
 		return b->problem[0] ? -1 : 0;
 	case M_SELFTEST:
+		/* SIP, then subscriptions (SIP too), XMPP last: a failure of
+		 * one part cannot spill into the next */
 		if (run_direction(b, BD_SELF_SIP) != 0)
 			rc = -1;
 		b->problem[0] = '\0';
-		runner_pause(b, 0.5);
+		if (b->o.subs > 0 && run_subs(b) != 0)
+			rc = -1;
+		b->problem[0] = '\0';
 		if (run_direction(b, BD_SELF_XMPP) != 0)
 			rc = -1;
 		printf("# selftest xmpp source authenticated by %s\n",
 		    xmpp_source_auth(b->xmpp));
-		b->problem[0] = '\0';
-		if (b->o.subs > 0 && run_subs(b) != 0)
-			rc = -1;
 		return rc;
 	}
 	return -1;

@@ -534,6 +534,31 @@ cond_subs(struct bench *b, void *arg)
 	return b->subs_active + b->subs_failed >= n;
 }
 
+static void
+subs_verdict(struct bench *b, struct subs_result *r, uint64_t sent)
+{
+	uint64_t n = r->n;
+
+	r->pass = 0;
+	if (b->problem[0])
+		snprintf(r->reason, sizeof(r->reason), "%s", b->problem);
+	else if (sent < n)
+		snprintf(r->reason, sizeof(r->reason), "sent only %llu SUBSCRIBEs",
+		    (unsigned long long)sent);
+	else if (r->active < n)
+		snprintf(r->reason, sizeof(r->reason), "%llu of %llu active "
+		    "within %.0f s (%llu answered 2xx, %llu notified, %llu "
+		    "refused or terminated)", (unsigned long long)r->active,
+		    (unsigned long long)n, b->o.timeout,
+		    (unsigned long long)r->answered,
+		    (unsigned long long)r->notified,
+		    (unsigned long long)r->failed);
+	else {
+		r->pass = 1;
+		snprintf(r->reason, sizeof(r->reason), "ok");
+	}
+}
+
 int
 runner_subs(struct bench *b, uint64_t n, struct subs_result *r)
 {
@@ -575,24 +600,7 @@ runner_subs(struct bench *b, uint64_t n, struct subs_result *r)
 		    (double)n : 0;
 	}
 	pacer_free(&p);
-	r->pass = 0;
-	if (b->problem[0])
-		snprintf(r->reason, sizeof(r->reason), "%s", b->problem);
-	else if (p.sent < n)
-		snprintf(r->reason, sizeof(r->reason), "sent only %llu SUBSCRIBEs",
-		    (unsigned long long)p.sent);
-	else if (r->active < n)
-		snprintf(r->reason, sizeof(r->reason), "%llu of %llu active "
-		    "within %.0f s (%llu answered 2xx, %llu notified, %llu "
-		    "refused or terminated)", (unsigned long long)r->active,
-		    (unsigned long long)n, b->o.timeout,
-		    (unsigned long long)r->answered,
-		    (unsigned long long)r->notified,
-		    (unsigned long long)r->failed);
-	else {
-		r->pass = 1;
-		snprintf(r->reason, sizeof(r->reason), "ok");
-	}
+	subs_verdict(b, r, p.sent);
 	return r->pass ? 0 : -1;
 }
 

@@ -719,27 +719,34 @@ static const struct xs_handlers xstream_xml = {
 	.close = xstream_on_close,
 };
 
+/* Feed everything buffered to the parser, chain by chain, then drain it. */
 static void
 xstream_read(struct conn *c, struct evbuffer *in, void *arg)
 {
 	struct xstream *xs = arg;
 	struct evbuffer_iovec v[16];
-	int n = evbuffer_peek(in, -1, NULL, v, 16);
-	size_t used = 0;
 
-	for (int i = 0; i < n && i < 16 && xs->state != XST_CLOSED; i++) {
-		if (xs_feed(xs->px, v[i].iov_base, v[i].iov_len) < 0) {
-			char why[200];
-			snprintf(why, sizeof(why), "%s", xs_error(xs->px));
-			xstream_fail(xs, "not-well-formed", why);
-			return;
+	while (xs->state != XST_CLOSED && evbuffer_get_length(in) > 0) {
+		int n = evbuffer_peek(in, -1, NULL, v, 16);
+		size_t used = 0;
+
+		for (int i = 0; i < n && i < 16; i++) {
+			if (xs_feed(xs->px, v[i].iov_base, v[i].iov_len) < 0) {
+				char why[200];
+				snprintf(why, sizeof(why), "%s", xs_error(xs->px));
+				xstream_fail(xs, "not-well-formed", why);
+				return;
+			}
+			used += v[i].iov_len;
+			if (xs->state == XST_TLS || xs->state == XST_CLOSED)
+				break;	/* what follows is TLS: the conn switches */
 		}
-		used += v[i].iov_len;
-		if (xs->state == XST_TLS)
-			break;	/* the rest is TLS: the conn switches first */
-	}
-	if (xs->state != XST_CLOSED)
+		if (xs->state == XST_CLOSED)
+			return;
 		evbuffer_drain(in, used);
+		if (xs->state == XST_TLS)
+			return;
+	}
 }
 
 static void
