@@ -9,7 +9,8 @@
  * 50 ms worth at once, so a stall does not turn into a burst. A run passes
  * when everything offered was sent, every message was delivered (and, on
  * SIP, answered 2xx), nothing bounced, and the backlog (sent minus
- * delivered or answered) did not grow over the window.
+ * delivered or answered) neither grew over the window nor stayed above
+ * 100 ms worth of traffic.
  */
 #ifndef FGB_RUNNER_H
 #define FGB_RUNNER_H
