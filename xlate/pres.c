@@ -520,18 +520,22 @@ xl_msrtc_write(const struct xl_pres *p, char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* Aggregation                                                        */
 
+/*
+ * Kept small on purpose: the gateway holds one aggregate per presence
+ * relationship, and 10,000 of them must fit in a few megabytes. Strings
+ * are allocated to size; the resource array grows as resources appear.
+ */
 struct agg_res {
-	char		 resource[XL_RES_MAX];
+	char		*resource;
+	char		*status, *lang;
 	enum xl_show	 show;
 	int		 priority;
-	char		*status, *lang;
 	uint64_t	 seq;		/* update order: recency tie-break */
 };
 
 struct xl_pres_agg {
-	struct xl_addr	 bare;
-	struct agg_res	*res[XL_AGG_MAX_RESOURCES];
-	size_t		 n;
+	struct agg_res	*res;
+	size_t		 n, cap;
 	uint64_t	 seq;
 };
 
@@ -542,11 +546,11 @@ xl_pres_agg_new(void)
 }
 
 static void
-agg_res_free(struct agg_res *r)
+agg_res_clear(struct agg_res *r)
 {
+	free(r->resource);
 	free(r->status);
 	free(r->lang);
-	free(r);
 }
 
 void
@@ -555,7 +559,8 @@ xl_pres_agg_free(struct xl_pres_agg *agg)
 	if (agg == NULL)
 		return;
 	for (size_t i = 0; i < agg->n; i++)
-		agg_res_free(agg->res[i]);
+		agg_res_clear(&agg->res[i]);
+	free(agg->res);
 	free(agg);
 }
 
@@ -572,7 +577,7 @@ agg_best(const struct xl_pres_agg *agg)
 	const struct agg_res *best = NULL;
 
 	for (size_t i = 0; i < agg->n; i++) {
-		const struct agg_res *r = agg->res[i];
+		const struct agg_res *r = &agg->res[i];
 		int d;
 
 		if (best == NULL) {
@@ -593,9 +598,9 @@ xl_pres_agg_view(const struct xl_pres_agg *agg, struct xl_pres *out)
 {
 	const struct agg_res *b = agg_best(agg);
 
-	memset(out, 0, sizeof(*out));
-	out->from = agg->bare;
+	/* addresses are the caller's: the aggregate does not keep them */
 	out->lync_availability = -1;
+	out->id = NULL;
 	out->show = b ? b->show : XL_SHOW_UNAVAILABLE;
 	out->priority = b ? b->priority : 0;
 	out->status = b ? b->status : NULL;
@@ -612,8 +617,30 @@ str_eq(const char *a, const char *b)
 static void
 agg_remove(struct xl_pres_agg *agg, size_t i)
 {
-	agg_res_free(agg->res[i]);
+	agg_res_clear(&agg->res[i]);
 	agg->res[i] = agg->res[--agg->n];
+}
+
+/* Append an empty resource named res; NULL when out of memory. */
+static struct agg_res *
+agg_add(struct xl_pres_agg *agg, const char *res)
+{
+	struct agg_res *r;
+
+	if (agg->n == agg->cap) {
+		size_t cap = agg->cap ? agg->cap * 2 : 1;
+		struct agg_res *v = realloc(agg->res, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		agg->res = v;
+		agg->cap = cap;
+	}
+	r = &agg->res[agg->n];
+	memset(r, 0, sizeof(*r));
+	if ((r->resource = strdup(res)) == NULL)
+		return NULL;
+	agg->n++;
+	return r;
 }
 
 /* Set r's fields from p (copies of the strings). */
@@ -642,15 +669,14 @@ int
 xl_pres_agg_update(struct xl_pres_agg *agg, const struct xl_pres *p)
 {
 	struct xl_pres before, after;
+	struct agg_res *r;
 	size_t i;
 	int rc;
 
 	xl_pres_agg_view(agg, &before);
 	before.status = before.status ? strdup(before.status) : NULL;
-	agg->bare = p->from;
-	agg->bare.resource[0] = '\0';
 	for (i = 0; i < agg->n; i++)
-		if (strcmp(agg->res[i]->resource, p->from.resource) == 0)
+		if (strcmp(agg->res[i].resource, p->from.resource) == 0)
 			break;
 	if (p->show == XL_SHOW_UNAVAILABLE) {
 		if (i < agg->n)
@@ -659,16 +685,8 @@ xl_pres_agg_update(struct xl_pres_agg *agg, const struct xl_pres *p)
 	} else if (i == agg->n && agg->n == XL_AGG_MAX_RESOURCES)
 		rc = XL_E_TOOLONG;
 	else {
-		if (i == agg->n) {
-			if ((agg->res[i] = calloc(1, sizeof(struct agg_res))) ==
-			    NULL) {
-				free((char *)before.status);
-				return XL_E_NOMEM;
-			}
-			strcpy(agg->res[i]->resource, p->from.resource);
-			agg->n++;
-		}
-		rc = agg_res_set(agg->res[i], p, ++agg->seq);
+		r = i < agg->n ? &agg->res[i] : agg_add(agg, p->from.resource);
+		rc = r ? agg_res_set(r, p, ++agg->seq) : XL_E_NOMEM;
 	}
 	xl_pres_agg_view(agg, &after);
 	if (rc == XL_OK)

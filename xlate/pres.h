@@ -77,7 +77,8 @@ void	xl_pres_agg_free(struct xl_pres_agg *agg);
 int	xl_pres_agg_update(struct xl_pres_agg *agg, const struct xl_pres *p);
 /*
  * The view: show, status, priority of the winning resource (unavailable
- * when none); from is the bare address last seen. Strings point into agg
+ * when none). Only those fields are written: from/to are the caller's
+ * (the aggregate keeps no address, to stay small). Strings point into agg
  * and stay valid until its next update.
  */
 void	xl_pres_agg_view(const struct xl_pres_agg *agg, struct xl_pres *out);
