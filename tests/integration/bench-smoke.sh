@@ -63,6 +63,9 @@ out=$("$FGBENCH" selftest --certs "$work/c" --edge-cert "$work/other/edge.sip.te
 check_eq "a certificate from another CA fails the run" 1 "$rc"
 check_text "... at the TLS handshake" "$out" "TLS handshake with the SIP listener failed"
 
+rm -rf "$work"		# before rig_init, whose EXIT trap replaces ours
+trap - EXIT
+
 # 3. through fedgated
 gateway_part() {
 	. "$top_srcdir/tests/lib/rig.sh"
