@@ -2,6 +2,6 @@
 sbin_PROGRAMS += fedgated
 bin_PROGRAMS += fedgatectl
 fedgated_SOURCES = gateway/fedgated.c gateway/services.c
-fedgated_LDADD = $(CORE_LIBS)
+fedgated_LDADD = $(SIP_LIBS) $(CORE_LIBS)
 fedgatectl_SOURCES = gateway/fedgatectl.c
 fedgatectl_LDADD = $(CORE_LIBS)
