@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sofia-sip/nta_stateless.h>
 #include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -47,7 +48,6 @@ enum sip_state {
 static struct {
 	enum sip_state	 state;
 	nta_agent_t	*agent;
-	nta_leg_t	*default_leg;
 	struct config	*cfg;		/* the config in force (a reference) */
 	struct sip_events ev;
 	int		 have_ev;
@@ -252,8 +252,11 @@ static int
 sip_gate_peer(nta_incoming_t *irq, const sip_t *sip)
 {
 	char names[512], peer[128], w[256];
+	msg_t *msg = nta_incoming_getrequest(irq);
+	int ok = sip_tls_peer_ok(msg, names, sizeof(names));
 
-	if (sip_tls_peer_ok(irq, names, sizeof(names)))
+	msg_destroy(msg);
+	if (ok)
 		return 0;
 	sip_peer_name(irq, peer, sizeof(peer));
 	log_warnx(SIP_MOD, "refused %s from peer=%s: its certificate names "
@@ -401,7 +404,6 @@ sip_check_target(nta_incoming_t *irq, const sip_t *sip)
 #define CHK_TARGET	0x2	/* Request-URI in an allowed remote domain */
 
 static int handle_no_dialog(nta_incoming_t *, const sip_t *);
-static int handle_benotify_stray(nta_incoming_t *, const sip_t *);
 static int handle_ack_stray(nta_incoming_t *, const sip_t *);
 
 static const struct sip_handler {
@@ -415,7 +417,6 @@ static const struct sip_handler {
 	{ "INVITE",	SIP_ST_RUNNING, CHK_FROM | CHK_TARGET, sip_im_incoming },
 	{ "OPTIONS",	SIP_ST_RUNNING | SIP_ST_STOPPING, 0, sip_options_incoming },
 	{ "NOTIFY",	~0u, 0, handle_no_dialog },
-	{ "BENOTIFY",	~0u, 0, handle_benotify_stray },
 	{ "BYE",	~0u, 0, handle_no_dialog },
 	{ "INFO",	~0u, 0, handle_no_dialog },
 	{ "ACK",	~0u, 0, handle_ack_stray },
@@ -428,16 +429,6 @@ handle_no_dialog(nta_incoming_t *irq, const sip_t *sip)
 	log_info(SIP_MOD, "%s call-id=%s for no dialog of ours: 481",
 	    sip->sip_request->rq_method_name, sip->sip_call_id->i_id);
 	sip_reply(irq, SIP_481_NO_TRANSACTION, NULL);
-	return 0;
-}
-
-/* BENOTIFY is never answered, not even with 481. */
-static int
-handle_benotify_stray(nta_incoming_t *irq, const sip_t *sip)
-{
-	log_info(SIP_MOD, "BENOTIFY call-id=%s for no subscription of ours: "
-	    "dropped (BENOTIFY gets no response)", sip->sip_call_id->i_id);
-	nta_incoming_destroy(irq);
 	return 0;
 }
 
@@ -457,38 +448,88 @@ handler_find(const char *name)
 	return NULL;
 }
 
-/*
- * The default leg: every request that matched no dialog. Returns 0: irq
- * was answered or is kept by the handler.
- */
-static int
-sip_default_request(nta_leg_magic_t *magic, nta_leg_t *leg,
-    nta_incoming_t *irq, const sip_t *sip)
+/* A request outside any dialog: gate, then the table. */
+static void
+sip_dispatch(nta_incoming_t *irq, const sip_t *sip)
 {
 	const char *name = sip->sip_request->rq_method_name;
 	const struct sip_handler *h;
 
 	if (sip_gate(irq, sip) != 0)
-		return 0;
+		return;
 	h = handler_find(name);
-	if (h && sip->sip_to->a_tag && h->proceed != handle_ack_stray &&
-	    h->proceed != handle_benotify_stray)
+	if (h && sip->sip_to->a_tag && h->proceed != handle_ack_stray)
 		h = handler_find("BYE");	/* a dialog we do not have: 481 */
 	if (h == NULL) {
 		sip_count(SIP_C_REFUSED_REQ);
 		sip_reply(irq, SIP_405_METHOD_NOT_ALLOWED, NULL);
-		return 0;
+		return;
 	}
 	if (!(h->states & S.state)) {
 		sip_reply(irq, SIP_503_SERVICE_UNAVAILABLE, "the gateway is "
 		    "shutting down");
-		return 0;
+		return;
 	}
 	if ((h->checks & CHK_FROM) && sip_check_from(irq, sip) != 0)
-		return 0;
+		return;
 	if ((h->checks & CHK_TARGET) && sip_check_target(irq, sip) != 0)
-		return 0;
+		return;
 	h->proceed(irq, sip);
+}
+
+/* BENOTIFY never gets a response, not even 481: no transaction at all. */
+static void
+sip_benotify(msg_t *msg, const sip_t *sip)
+{
+	char names[512];
+
+	sip_count(SIP_C_REQ_IN);
+	if (!sip_tls_peer_ok(msg, names, sizeof(names))) {
+		log_warnx(SIP_MOD, "dropped BENOTIFY call-id=%s: its peer's "
+		    "certificate names [%s], none of them in [sip] peer_subjects",
+		    sip->sip_call_id->i_id, names);
+		sip_count(SIP_C_REFUSED_PEER);
+		return;
+	}
+	if (sip_sub_benotify(msg, sip) == 0)
+		return;
+	log_info(SIP_MOD, "BENOTIFY call-id=%s for no subscription of ours: "
+	    "dropped (BENOTIFY gets no response)", sip->sip_call_id->i_id);
+}
+
+/*
+ * Every request that matched none of our dialog legs comes here, before
+ * any transaction exists (the agent's stateless callback; there is no
+ * default leg). BENOTIFY is taken without a transaction, so without a
+ * response; the rest get their server transaction here (it takes msg).
+ * Our watcher subscriptions have no leg to match (sip_sub.c says why):
+ * their NOTIFYs are found here too.
+ */
+static int
+sip_stateless_request(nta_agent_magic_t *magic, nta_agent_t *agent,
+    msg_t *msg, sip_t *sip)
+{
+	nta_incoming_t *irq;
+
+	if (sip == NULL || sip->sip_request == NULL ||
+	    sip->sip_request->rq_method == sip_method_ack) {
+		msg_destroy(msg);	/* stray response or ACK */
+		return 0;
+	}
+	if (strcmp(sip->sip_request->rq_method_name, "BENOTIFY") == 0) {
+		sip_benotify(msg, sip);
+		msg_destroy(msg);
+		return 0;
+	}
+	if ((irq = nta_incoming_create(agent, NULL, msg, sip, TAG_END())) == NULL) {
+		log_warnx(SIP_MOD, "cannot make a transaction for %s call-id=%s",
+		    sip->sip_request->rq_method_name, sip->sip_call_id->i_id);
+		nta_msg_treply(agent, msg, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		return 0;
+	}
+	if (sip_sub_watcher_request(irq, sip) == 0)
+		return 0;
+	sip_dispatch(irq, sip);
 	return 0;
 }
 
@@ -563,7 +604,7 @@ sip_agent_create(const struct config *cfg)
 
 	sip_listen_url(cfg, S.listen_url, sizeof(S.listen_url));
 	S.agent = nta_agent_create(loop_sofia_root(),
-	    URL_STRING_MAKE(S.listen_url), NULL, NULL,
+	    URL_STRING_MAKE(S.listen_url), sip_stateless_request, NULL,
 	    NTATAG_UA(1),
 	    NTATAG_USE_NAPTR(0), NTATAG_USE_SRV(0),
 	    NTATAG_SERVER_RPORT(1),
@@ -584,12 +625,6 @@ sip_agent_create(const struct config *cfg)
 	snprintf(contact, sizeof(contact), "<sip:%s:%u;transport=%s>",
 	    cfg->hostname, cfg->sip_listen.port, tls ? "tls" : "tcp");
 	S.contact = sip_contact_make(S.home, contact);
-	S.default_leg = nta_leg_tcreate(S.agent, sip_default_request, NULL,
-	    NTATAG_NO_DIALOG(1), TAG_END());
-	if (S.default_leg == NULL) {
-		log_error(SIP_MOD, "cannot create the default leg");
-		return -1;
-	}
 	return 0;
 }
 
@@ -670,9 +705,6 @@ sip_shutdown(void)
 	sip_page_shutdown();
 	sip_txn_shutdown();
 	sip_out_shutdown();
-	if (S.default_leg)
-		nta_leg_destroy(S.default_leg);
-	S.default_leg = NULL;
 	if (S.agent)
 		nta_agent_destroy(S.agent);
 	S.agent = NULL;

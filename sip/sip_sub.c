@@ -82,6 +82,9 @@ struct sip_sub {
 	struct xl_pres	 pres;		/* notifier: the last state to send */
 	char		 status[1024];
 	char		 reason[32];	/* why it ended (Subscription-State) */
+	char		 tag[40];	/* watcher: our From tag */
+	char		 call_id[128];	/* watcher: the dialog's Call-ID */
+	char		 from[URI_MAX + 48];	/* watcher: our From with it */
 	int		 closing;
 	struct sip_sub	*next;
 };
@@ -343,6 +346,7 @@ sub_send_subscribe(struct sip_sub *s, unsigned expires)
 	snprintf(exp, sizeof(exp), "%u", expires);
 	s->out = sip_out_send(s->leg, s->local.domain, s->tp, sub_subscribe_done,
 	    (void *)(uintptr_t)s->id, SIP_METHOD_SUBSCRIBE, ruri,
+	    SIPTAG_FROM_STR(s->from), SIPTAG_CALL_ID_STR(s->call_id),
 	    SIPTAG_EVENT_STR("presence"), SIPTAG_EXPIRES_STR(exp), SIPTAG_CONTACT(sip_our_contact()),
 	    SIPTAG_ACCEPT_STR(lync ? CT_PIDF ", " CT_CATEGORIES : CT_PIDF),
 	    TAG_IF(lync, SIPTAG_SUPPORTED_STR("ms-benotify, "
@@ -502,10 +506,6 @@ event_is_presence(nta_incoming_t *irq, const sip_t *sip)
 	    sip->sip_request->rq_method_name, sip->sip_call_id->i_id,
 	    sip->sip_event && sip->sip_event->o_type ? sip->sip_event->o_type :
 	    "(none)");
-	if (sip->sip_request->rq_method == sip_method_unknown) {
-		nta_incoming_destroy(irq);	/* BENOTIFY: no response */
-		return 0;
-	}
 	nta_incoming_treply(irq, SIP_489_BAD_EVENT,
 	    SIPTAG_ALLOW_EVENTS_STR("presence"), TAG_END());
 	nta_incoming_destroy(irq);
@@ -703,46 +703,58 @@ sub_presence_in(struct sip_sub *s, const sip_t *sip)
 		ev->presence(s->id, &p, ev->arg);
 }
 
+/*
+ * What a NOTIFY or BENOTIFY says: the state goes to the gateway, a
+ * terminated subscription ends. Called once the request is answered (or,
+ * for BENOTIFY, taken).
+ */
 static void
-sub_in_notify(struct sip_sub *s, nta_incoming_t *irq, const sip_t *sip)
+sub_notify_apply(struct sip_sub *s, const sip_t *sip)
 {
-	int be = sip->sip_request->rq_method == sip_method_unknown;
 	const sip_subscription_state_t *ss = sip->sip_subscription_state;
 	int terminated = ss && ss->ss_substate &&
 	    strcasecmp(ss->ss_substate, "terminated") == 0;
-	int body = sip->sip_payload && sip->sip_payload->pl_len;
-	struct xl_pres p;
-	char status[1024];
 
-	if (!event_is_presence(irq, sip))
-		return;
-	if (body && sub_parse_presence(s, sip, &p, status, sizeof(status)) != 0) {
-		sip_count(SIP_C_REFUSED_REQ);
-		if (be)
-			nta_incoming_destroy(irq);
-		else
-			sip_reply(irq, 400, "Bad Request", "presence document not "
-			    "understood (PIDF or msrtc categories expected)");
-		return;
-	}
 	if (sip->sip_from->a_tag && !nta_leg_get_rtag(s->leg))
 		nta_leg_rtag(s->leg, sip->sip_from->a_tag);
-	if (be)
-		nta_incoming_destroy(irq);	/* BENOTIFY: never answered */
-	else
-		sip_reply(irq, SIP_200_OK, NULL);
 	if (s->state == SUB_TERMINATED) {
 		if (terminated)
 			sub_close(s);
 		return;
 	}
-	if (body)
+	if (sip->sip_payload && sip->sip_payload->pl_len)
 		sub_presence_in(s, sip);
 	if (terminated)
 		sub_fsm(s, SUB_EV_TERMINATED_IN);
 	else if (s->state == SUB_PENDING && ss &&
 	    strcasecmp(ss->ss_substate, "active") == 0)
 		sub_enter_state(s, SUB_ACTIVE);
+}
+
+/* 1 when the body is absent or a presence document we read. */
+static int
+sub_body_ok(struct sip_sub *s, const sip_t *sip)
+{
+	struct xl_pres p;
+	char status[1024];
+
+	return sip->sip_payload == NULL || sip->sip_payload->pl_len == 0 ||
+	    sub_parse_presence(s, sip, &p, status, sizeof(status)) == 0;
+}
+
+static void
+sub_in_notify(struct sip_sub *s, nta_incoming_t *irq, const sip_t *sip)
+{
+	if (!event_is_presence(irq, sip))
+		return;
+	if (!sub_body_ok(s, sip)) {
+		sip_count(SIP_C_REFUSED_REQ);
+		sip_reply(irq, 400, "Bad Request", "presence document not "
+		    "understood (PIDF or msrtc categories expected)");
+		return;
+	}
+	sip_reply(irq, SIP_200_OK, NULL);
+	sub_notify_apply(s, sip);
 }
 
 /* ---- requests inside a subscription dialog ------------------------- */
@@ -756,38 +768,96 @@ static const struct sub_handler {
 	{ "SUBSCRIBE",	SUB_NOTIFIER, SUB_PENDING | SUB_ACTIVE, sub_in_subscribe },
 	{ "NOTIFY",	SUB_WATCHER, SUB_PENDING | SUB_ACTIVE | SUB_TERMINATED,
 	    sub_in_notify },
-	{ "BENOTIFY",	SUB_WATCHER, SUB_PENDING | SUB_ACTIVE | SUB_TERMINATED,
-	    sub_in_notify },
 };
 
-static int
-sub_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
-    const sip_t *sip)
+/* One request in subscription s: through the table, gated by state. */
+static void
+sub_dispatch(struct sip_sub *s, nta_incoming_t *irq, const sip_t *sip)
 {
-	struct sip_sub *s = (struct sip_sub *)magic;
 	const char *m = sip->sip_request->rq_method_name;
 
 	if (sip_gate(irq, sip) != 0)
-		return 0;
+		return;
 	for (size_t i = 0; i < sizeof(sub_handlers) / sizeof(sub_handlers[0]);
 	    i++) {
 		const struct sub_handler *h = &sub_handlers[i];
 		if (strcmp(h->method, m) != 0 || h->role != s->role)
 			continue;
 		if (!(h->states & s->state) || s->closing) {
-			sip_reply(irq, SIP_481_NO_TRANSACTION, "the subscription "
-			    "has ended");
-			return 0;
+			sip_reply(irq, SIP_481_NO_TRANSACTION, "the "
+			    "subscription has ended");
+			return;
 		}
 		sip_dialog_tport(&s->tp, irq);
 		h->fn(s, irq, sip);
-		return 0;
+		return;
 	}
-	if (sip->sip_request->rq_method == sip_method_ack ||
-	    strcmp(m, "BENOTIFY") == 0)
+	if (sip->sip_request->rq_method == sip_method_ack)
 		nta_incoming_destroy(irq);
 	else
 		sip_reply(irq, SIP_405_METHOD_NOT_ALLOWED, NULL);
+}
+
+/* nta_request_f of the notifier's dialog legs. */
+static int
+sub_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
+    const sip_t *sip)
+{
+	sub_dispatch((struct sip_sub *)magic, irq, sip);
+	return 0;
+}
+
+/*
+ * Our watcher subscriptions have no leg nta could match: a leg's request
+ * gets a server transaction, and nta answers every transaction, where a
+ * BENOTIFY must get no response at all. Their legs (used to send: CSeq,
+ * route set, remote tag) carry no local tag and a Call-ID that never goes
+ * on the wire, so they match nothing; our tag and the real Call-ID go in
+ * each request explicitly; and the requests of the dialog are found here
+ * by Call-ID and our tag.
+ */
+static struct sip_sub *
+sub_find_watcher(const sip_t *sip)
+{
+	const char *tag = sip->sip_to ? sip->sip_to->a_tag : NULL;
+
+	if (tag == NULL || sip->sip_call_id == NULL)
+		return NULL;
+	for (struct sip_sub *s = B.head; s; s = s->next)
+		if (s->role == SUB_WATCHER && !s->closing &&
+		    strcmp(s->tag, tag) == 0 &&
+		    strcmp(s->call_id, sip->sip_call_id->i_id) == 0)
+			return s;
+	return NULL;
+}
+
+int
+sip_sub_watcher_request(nta_incoming_t *irq, const sip_t *sip)
+{
+	struct sip_sub *s = sub_find_watcher(sip);
+
+	if (s == NULL)
+		return -1;
+	sub_dispatch(s, irq, sip);
+	return 0;
+}
+
+int
+sip_sub_benotify(msg_t *msg, const sip_t *sip)
+{
+	struct sip_sub *s = sub_find_watcher(sip);
+
+	if (s == NULL)
+		return -1;
+	sip_count(SIP_C_NOTIFY_IN);
+	if (!sip->sip_event || !sip->sip_event->o_type ||
+	    strcasecmp(sip->sip_event->o_type, "presence") != 0 ||
+	    !sub_body_ok(s, sip)) {
+		log_info(SIP_MOD, "subscription id=%llu: BENOTIFY not understood "
+		    "(event or body): ignored", (unsigned long long)s->id);
+		return 0;
+	}
+	sub_notify_apply(s, sip);
 	return 0;
 }
 
@@ -832,12 +902,19 @@ sub_watcher_new(const struct xl_sub *x)
 		return NULL;
 	}
 	snprintf(to, sizeof(to), "<%s>", uri);
-	s->leg = nta_leg_tcreate(sip_agent(), sub_request, (nta_leg_magic_t *)s,
-	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
-	if (s->leg == NULL || nta_leg_tag(s->leg, NULL) == NULL) {
+	snprintf(s->call_id, sizeof(s->call_id), "fgsub-%llx-%lx@%s",
+	    (unsigned long long)s->id, random(), sip_hostname());
+	/* the leg's own Call-ID never goes on the wire (see above) */
+	s->leg = nta_leg_tcreate(sip_agent(), NULL, NULL,
+	    SIPTAG_CALL_ID_STR("fg-unmatched-leg"), SIPTAG_FROM_STR(from),
+	    SIPTAG_TO_STR(to), TAG_END());
+	if (s->leg == NULL) {
 		sub_free(s);
 		return NULL;
 	}
+	snprintf(s->tag, sizeof(s->tag), "fg%llx%x", (unsigned long long)s->id,
+	    (unsigned)loop_now_ms());
+	snprintf(s->from, sizeof(s->from), "%s;tag=%s", from, s->tag);
 	s->next = B.head;
 	B.head = s;
 	B.n++;

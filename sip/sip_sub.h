@@ -17,6 +17,11 @@
 
 /* SUBSCRIBE outside a dialog (the dispatch table in sip.c). */
 int	sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip);
+/* A request that matched no leg: 0 when it belongs to one of our
+ * watcher subscriptions (and was handled), -1 otherwise. */
+int	sip_sub_watcher_request(nta_incoming_t *irq, const sip_t *sip);
+/* The same for a BENOTIFY, taken without a transaction. */
+int	sip_sub_benotify(msg_t *msg, const sip_t *sip);
 /* End every subscription: graceful sends the terminating NOTIFYs. */
 void	sip_sub_shutdown(int graceful);
 size_t	sip_sub_count(void);

@@ -272,10 +272,9 @@ subject_allowed(const char *name)
 }
 
 int
-sip_tls_peer_ok(nta_incoming_t *irq, char *names, size_t len)
+sip_tls_peer_ok(msg_t *msg, char *names, size_t len)
 {
 	nta_agent_t *agent = sip_agent();
-	msg_t *msg = nta_incoming_getrequest(irq);
 	tport_t *tp = nta_incoming_transport(agent, NULL, msg);
 	su_strlst_t const *subj;
 	struct sip_conn *c;
@@ -309,7 +308,6 @@ out:
 		snprintf(c->subject, sizeof(c->subject), "%s", names);
 	}
 	tport_unref(tp);
-	msg_destroy(msg);
 	return ok;
 }
 
@@ -425,10 +423,11 @@ tap_line(const char *line)
 		tap_setup_failed(tp);
 	else if ((r = line_tport(line, "tls_post_connection_check", &tp)) &&
 	    (r = after(r, "Peer Subject Mismatch"))) {
-		char reason[320];
+		char reason[320], name[CFG_HOST_MAX] = "";
+		/* " (edge.sip.test)" for outgoing, " (incoming connection)" */
+		sscanf(r, " (%255[^)])", name);
 		snprintf(reason, sizeof(reason), "the peer's certificate does "
-		    "not name %s%s", r[0] == ' ' ? r + 1 : r,
-		    " (verified chain, wrong name)");
+		    "not name %s (verified chain, wrong name)", name);
 		tap_failure(tp, reason);
 	} else if ((r = line_tport(line, "tport_close", &tp))) {
 		struct sip_conn *c = conn_find(tp);

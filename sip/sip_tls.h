@@ -26,10 +26,10 @@ int	sip_tls_prepare(const struct config *cfg, char *dir, size_t len);
  * in certfile; else -1 and have receives the names it does carry. */
 int	sip_tls_cert_names_host(const char *certfile, const char *host,
 	    char *have, size_t len);
-/* 1 when the request came over a verified TLS connection whose certificate
- * names one of [sip] peer_subjects (always 1 with transport = tcp).
- * names receives what the peer presented, for the log. */
-int	sip_tls_peer_ok(nta_incoming_t *irq, char *names, size_t len);
+/* 1 when the request msg (being delivered) came over a verified TLS
+ * connection whose certificate names one of [sip] peer_subjects (always 1
+ * with transport = tcp). names receives what the peer presented. */
+int	sip_tls_peer_ok(msg_t *msg, char *names, size_t len);
 void	sip_tls_log_start(void);
 void	sip_tls_log_stop(void);
 /* Why the connection behind tport (a tport_t *) failed, if the tap saw it;
