@@ -16,7 +16,7 @@ sip_edge_up
 
 # ---- page mode, both ways -----------------------------------------
 sipp_uas uas message-out.xml -m 1
-if sipp_uac uac message-in.xml; then tap_ok "a page MESSAGE from the edge is answered 200"
+if sipp_uac uac message-in.xml -key text "hello from the edge"; then tap_ok "a page MESSAGE from the edge is answered 200"
 else tap_not_ok "a page MESSAGE from the edge is answered 200" "$(sipp_why uac)"; fi
 if sipp_wait uas 15; then tap_ok "its echo reaches the edge as a page MESSAGE from bob@xmpp.test"
 else tap_not_ok "its echo reaches the edge as a page MESSAGE from bob@xmpp.test" "$(sipp_why uas)"; fi
@@ -85,7 +85,7 @@ esac
 # ---- still serving ---------------------------------------------------
 check "fedgated is still running" rig_alive fedgated
 sipp_uas uas2 message-out.xml -m 1
-if sipp_uac uac2 message-in.xml && sipp_wait uas2 15; then
+if sipp_uac uac2 message-in.xml -key text "hello from the edge" && sipp_wait uas2 15; then
 	tap_ok "after the refusals, page MESSAGEs still flow both ways"
 else tap_not_ok "after the refusals, page MESSAGEs still flow both ways" "$(sipp_why uac2)" "$(sipp_why uas2)"; fi
 out=$(gwctl stats)
