@@ -521,15 +521,19 @@ sip_stateless_request(nta_agent_magic_t *magic, nta_agent_t *agent,
 		msg_destroy(msg);
 		return 0;
 	}
+	/* the transaction takes msg; our own reference keeps sip valid
+	 * while the handlers run, even after they answer and destroy irq */
+	msg_ref_create(msg);
 	if ((irq = nta_incoming_create(agent, NULL, msg, sip, TAG_END())) == NULL) {
 		log_warnx(SIP_MOD, "cannot make a transaction for %s call-id=%s",
 		    sip->sip_request->rq_method_name, sip->sip_call_id->i_id);
 		nta_msg_treply(agent, msg, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		msg_destroy(msg);
 		return 0;
 	}
-	if (sip_sub_watcher_request(irq, sip) == 0)
-		return 0;
-	sip_dispatch(irq, sip);
+	if (sip_sub_watcher_request(irq, sip) != 0)
+		sip_dispatch(irq, sip);
+	msg_destroy(msg);
 	return 0;
 }
 

@@ -194,12 +194,17 @@ sip_edge_start(void)
 	return 0;
 }
 
+/* Keep the edges we know (and their state); check the new ones now. */
 void
 sip_edge_reload(void)
 {
 	edge_build();
-	if (E.timer)
-		edge_tick(NULL);
+	if (E.timer == NULL)
+		return;
+	for (struct sip_edge *e = E.head; e; e = e->next)
+		if (e->state == EDGE_UNKNOWN)
+			edge_ping(e);
+	loop_timer_set(E.timer, sip_cfg()->sip_keepalive_ms);
 }
 
 void

@@ -44,6 +44,7 @@ struct sip_out {
 	nta_outgoing_t	*orq;
 	tport_t		*tp;		/* while watched: its transport (a ref) */
 	int		 watched;
+	int		 connected;	/* tp was seen established */
 	sip_out_fn	*fn;
 	void		*arg;
 	char		 method[24];
@@ -241,17 +242,12 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	return 0;
 }
 
-/* Put o on the watch list while its connection is not up yet. */
+/* Put o on the watch list until its answer comes. */
 static void
 out_watch(struct sip_out *o)
 {
-	tport_t *tp = nta_outgoing_transport(o->orq);
-
-	if (tp && tport_is_connected(tp)) {
-		tport_unref(tp);
-		return;
-	}
-	o->tp = tp;
+	o->tp = nta_outgoing_transport(o->orq);
+	o->connected = o->tp && tport_is_connected(o->tp);
 	o->watched = 1;
 	O.nwatched++;
 	if (O.watch == NULL)
@@ -260,7 +256,10 @@ out_watch(struct sip_out *o)
 		loop_timer_set(O.watch, WATCH_MS);
 }
 
-/* One watched request: connected (stop watching), or dead (fail it). */
+/*
+ * One watched request: answered (stop watching), or its connection is
+ * gone without an answer (fail it now; nta would wait for timer F).
+ */
 static void
 out_watch_one(struct sip_out *o)
 {
@@ -275,15 +274,17 @@ out_watch_one(struct sip_out *o)
 		o->tp = nta_outgoing_transport(o->orq);
 	if (o->tp == NULL)
 		return;			/* still resolving the hop */
-	if (tport_is_connected(o->tp)) {
-		out_unwatch(o);
-		return;
-	}
+	if (tport_is_connected(o->tp))
+		o->connected = 1;
 	if (!tport_is_closed(o->tp))
 		return;
 	why = sip_tls_failure(o->tp);
-	snprintf(reason, sizeof(reason), "connection to %s failed: %s", o->hop,
-	    why ? why : "closed before it was established");
+	if (o->connected)
+		snprintf(reason, sizeof(reason), "connection to %s closed before "
+		    "the answer", o->hop);
+	else
+		snprintf(reason, sizeof(reason), "connection to %s failed: %s",
+		    o->hop, why ? why : "closed before it was established");
 	out_fail(o, reason);
 }
 
