@@ -448,7 +448,7 @@ static const struct setting settings[] = {
 	{ "gateway", "log_level", ST_ENUM, "info", 0, 0, ch_loglevel, OFF(log_level), 0, 1,
 	  "error | warn | info | debug (-d forces debug)" },
 	{ "gateway", "dns_servers", ST_HOSTLIST, "", 53, 0, NULL, OFF(dns_servers), SF_OPTIONAL, 1,
-	  "DNS servers host[:port],...; empty = the system resolver configuration" },
+	  "DNS servers IP[:port],...; empty = the system resolver configuration" },
 	{ "gateway", "shutdown_grace", ST_DURATION, "5s", 0, 60 * SEC, NULL, OFF(shutdown_grace_ms), 0, 1,
 	  "on SIGTERM, time given to open streams and dialogs to close" },
 
@@ -752,9 +752,13 @@ setting_apply(struct config *cfg, const struct setting *s, const char *value,
 				continue;
 			if (s->type == ST_HOSTLIST) {
 				struct hostport hp;
-				if (config_parse_hostport(tok, (uint16_t)s->min, &hp)) {
-					snprintf(err, errlen, "[%s] %s: '%s' is not "
-					    "host[:port]", s->section, s->name, tok);
+				int v6;
+				/* c-ares takes addresses only: no name here */
+				if (config_parse_hostport(tok, (uint16_t)s->min, &hp) ||
+				    !valid_ip(hp.host, &v6)) {
+					snprintf(err, errlen, "[%s] %s: '%s' is not an IP"
+					    " address[:port] (e.g. 127.0.0.1:5353, "
+					    "[::1]:53)", s->section, s->name, tok);
 					free(copy);
 					return -1;
 				}
@@ -1988,7 +1992,7 @@ type_doc(enum stype t)
 	case ST_HOSTPORT:	return "host:port";
 	case ST_ENUM:		return "choice";
 	case ST_LIST:		return "list";
-	case ST_HOSTLIST:	return "list of host[:port]";
+	case ST_HOSTLIST:	return "list of IP[:port]";
 	}
 	return "?";
 }

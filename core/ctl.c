@@ -30,6 +30,9 @@ struct ctl_cmd {
 };
 
 struct ctl_conn {
+	uint64_t	 id;
+	struct ctl_conn	*next;		/* every open connection, in C.conns */
+	int		 pending;	/* the handler returned CTL_PENDING */
 	int		 fd;
 	struct loop_io	*io;
 	char		 in[CTL_LINE_MAX];
@@ -45,7 +48,15 @@ static struct {
 	int		 fd;
 	struct loop_io	*io;
 	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint64_t	 next_id, current;
+	struct ctl_conn	*conns;
 } C = { .fd = -1 };
+
+uint64_t
+ctl_current(void)
+{
+	return C.current;
+}
 
 int
 ctl_register(const char *command, ctl_handler_fn *fn, void *arg,
@@ -68,10 +79,34 @@ ctl_register(const char *command, ctl_handler_fn *fn, void *arg,
 static void
 ctl_conn_free(struct ctl_conn *c)
 {
+	for (struct ctl_conn **pp = &C.conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
 	loop_io_del(c->io);
 	close(c->fd);
 	free(c->out);
 	free(c);
+}
+
+/* The whole answer: "0\n" or "1\n", then the text in two parts. */
+static void
+ctl_conn_set_answer(struct ctl_conn *c, int rc, const char *a, size_t alen,
+    const char *b, size_t blen)
+{
+	c->out = malloc(alen + blen + 3);
+	if (c->out == NULL)
+		fatalx(LOG_MOD, "out of memory");
+	c->outlen = (size_t)snprintf(c->out, 3, "%d\n", rc ? 1 : 0);
+	if (alen)
+		memcpy(c->out + c->outlen, a, alen);
+	c->outlen += alen;
+	if (blen)
+		memcpy(c->out + c->outlen, b, blen);
+	c->outlen += blen;
+	c->answered = 1;
 }
 
 /* Run the command line and keep its whole answer for writing. */
@@ -101,19 +136,43 @@ ctl_conn_answer(struct ctl_conn *c)
 				break;
 		if (i == C.ncmds)
 			fprintf(f, "unknown command '%s' (try: help)\n", line);
-		else
+		else {
+			C.current = c->id;
 			rc = C.cmds[i].fn(args, f, C.cmds[i].arg);
+			C.current = 0;
+		}
 	}
 	fclose(f);
-	c->out = malloc(bodylen + 3);
-	if (c->out == NULL)
-		fatalx(LOG_MOD, "out of memory");
-	c->outlen = (size_t)snprintf(c->out, 3, "%d\n", rc ? 1 : 0);
-	memcpy(c->out + c->outlen, body, bodylen);
-	c->outlen += bodylen;
-	free(body);
-	c->answered = 1;
 	log_debug(LOG_MOD, "command '%s' rc=%d", line, rc);
+	if (rc == CTL_PENDING) {
+		/* keep what was written; ctl_finish() appends the rest */
+		c->out = body;
+		c->outlen = bodylen;
+		c->pending = 1;
+		return;
+	}
+	ctl_conn_set_answer(c, rc, body, bodylen, NULL, 0);
+	free(body);
+}
+
+int
+ctl_finish(uint64_t id, int rc, const char *text, size_t len)
+{
+	struct ctl_conn *c;
+
+	for (c = C.conns; c; c = c->next)
+		if (c->id == id && c->pending)
+			break;
+	if (c == NULL)
+		return -1;
+	c->pending = 0;
+	char *head = c->out;
+	size_t headlen = c->outlen;
+	c->out = NULL;
+	ctl_conn_set_answer(c, rc, head, headlen, text, len);
+	free(head);
+	loop_io_set(c->io, LOOP_WRITE);
+	return 0;
 }
 
 static void
@@ -121,6 +180,14 @@ ctl_conn_io(int fd, int events, void *arg)
 {
 	struct ctl_conn *c = arg;
 
+	if (c->pending) {
+		/* pending: the only event that matters is the client leaving */
+		char tmp[64];
+		ssize_t n = read(fd, tmp, sizeof(tmp));
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			ctl_conn_free(c);
+		return;
+	}
 	if (!c->answered && (events & LOOP_READ)) {
 		ssize_t n = read(fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
 		if (n <= 0) {
@@ -137,7 +204,8 @@ ctl_conn_io(int fd, int events, void *arg)
 			return;
 		}
 		ctl_conn_answer(c);
-		loop_io_set(c->io, LOOP_WRITE);
+		if (c->answered)
+			loop_io_set(c->io, LOOP_WRITE);
 		return;
 	}
 	if (c->answered && (events & (LOOP_WRITE | LOOP_ERROR))) {
@@ -163,11 +231,12 @@ ctl_accept(int fd, int events, void *arg)
 		return;
 	}
 	c->fd = cfd;
+	c->id = ++C.next_id;
+	c->next = C.conns;
+	C.conns = c;
 	c->io = loop_io_add(cfd, LOOP_READ, ctl_conn_io, c);
-	if (c->io == NULL) {
-		close(cfd);
-		free(c);
-	}
+	if (c->io == NULL)
+		ctl_conn_free(c);
 }
 
 /* mkdir -p of the socket's directory, 0750 for what we create. */
@@ -238,6 +307,8 @@ ctl_listen(const char *path)
 void
 ctl_close(void)
 {
+	while (C.conns)
+		ctl_conn_free(C.conns);
 	if (C.fd < 0)
 		return;
 	loop_io_del(C.io);

@@ -9,10 +9,22 @@
 #ifndef FG_CORE_CTL_H
 #define FG_CORE_CTL_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
-/* Returns 0 on success, non-zero when the command failed. */
+/*
+ * Returns 0 on success, 1 when the command failed, or CTL_PENDING when the
+ * answer comes later: the handler then keeps ctl_current() (the request's
+ * id) and calls ctl_finish(id, rc, text) once done. What it wrote to out
+ * before returning CTL_PENDING is sent first.
+ */
+#define CTL_PENDING	2
 typedef int ctl_handler_fn(const char *args, FILE *out, void *arg);
+
+uint64_t ctl_current(void);
+/* Returns -1 when the client has gone meanwhile (the text is dropped). */
+int	ctl_finish(uint64_t id, int rc, const char *text, size_t len);
 
 int	ctl_register(const char *command, ctl_handler_fn *fn, void *arg,
 	    const char *help);

@@ -63,6 +63,7 @@ struct loop_sig {
 static struct {
 	su_root_t	*root;
 	int		 running;
+	su_timer_t	*wake;		/* 0 ms timer: ends the current wait */
 	uint64_t	 now_ms;
 	struct call_vec	 later;		/* one-shot calls for this turn */
 	struct call_vec	 hooks;		/* calls for every turn */
@@ -160,12 +161,26 @@ loop_run(void)
 		su_root_step(L.root, 1000);
 }
 
+static void
+loop_wake_fire(su_root_magic_t *magic, su_timer_t *t, struct loop_timer *arg)
+{
+}
+
+/*
+ * Called from an end-of-turn call, su_root_break() alone would let the
+ * coming wait run its full timeout: a 0 ms timer ends it at once.
+ */
 void
 loop_stop(void)
 {
 	L.running = 0;
-	if (L.root)
-		su_root_break(L.root);
+	if (L.root == NULL)
+		return;
+	su_root_break(L.root);
+	if (L.wake == NULL)
+		L.wake = su_timer_create(su_root_task(L.root), 0);
+	if (L.wake)
+		su_timer_set_interval(L.wake, loop_wake_fire, NULL, 0);
 }
 
 int
@@ -188,6 +203,10 @@ loop_destroy(void)
 	if (L.sigfd >= 0)
 		close(L.sigfd);
 	L.sigfd = -1;
+	if (L.wake) {
+		su_timer_destroy(L.wake);
+		L.wake = NULL;
+	}
 	if (L.root) {
 		su_root_destroy(L.root);
 		su_deinit();

@@ -310,8 +310,9 @@ metrics_stop(void)
 	M.fd = -1;
 }
 
-static void
-metrics_shutdown(void)
+/* After every service has stopped: handles held elsewhere die here. */
+void
+metrics_free_all(void)
 {
 	metrics_stop();
 	for (size_t i = 0; i < M.n; i++) {
@@ -335,6 +336,6 @@ const struct service metrics_service = {
 	.name = "metrics",
 	.start = metrics_start,
 	.stop = metrics_stop,
-	.shutdown = metrics_shutdown,
+	.shutdown = metrics_stop,
 	.stats = metrics_stats,
 };

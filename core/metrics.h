@@ -34,6 +34,9 @@ void		 metrics_write_short(FILE *out);
 
 #include "core/service.h"
 
+/* Free every metric: only at exit, after every service has shut down. */
+void		 metrics_free_all(void);
+
 extern const struct service metrics_service;
 
 #endif

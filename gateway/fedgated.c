@@ -6,10 +6,13 @@
 #include "config.h"
 #include "core/config.h"
 #include "core/ctl.h"
+#include "core/dns.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
+#include "core/route.h"
 #include "core/service.h"
+#include "gateway/check.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -47,7 +50,9 @@ usage(FILE *out)
 	    "  -d        debug logging\n"
 	    "  -n        check the configuration and exit\n"
 	    "  -v        with -n: print the normalised configuration\n"
-	    "  --settings-doc  print the settings table as Markdown\n",
+	    "  --settings-doc  print the settings table as Markdown\n"
+	    "  --route DOMAIN [--side sip|xmpp]  explain the policy and the routing\n"
+	    "            of DOMAIN with real DNS, then exit (0 = a route was found)\n",
 	    DEFAULT_CONF);
 }
 
@@ -239,6 +244,34 @@ cmd_reload(const char *args, FILE *out, void *arg)
 	return daemon_reload(out) == 0 ? 0 : 1;
 }
 
+/* ---- --route: explain routing offline --------------------------- */
+
+static int
+route_main(struct config *cfg, const char *domain, const char *side_arg)
+{
+	enum route_side side;
+	int rc;
+
+	if (side_arg == NULL)
+		side = route_default_side(cfg, domain);
+	else if (!strcmp(side_arg, "sip"))
+		side = ROUTE_SIDE_SIP;
+	else if (!strcmp(side_arg, "xmpp"))
+		side = ROUTE_SIDE_XMPP;
+	else {
+		fprintf(stderr, "--side: '%s' is not sip or xmpp\n", side_arg);
+		return 1;
+	}
+	config_set_current(cfg);
+	if (loop_init() != 0 || dns_init(cfg) != 0)
+		fatalx(LOG_MOD, "cannot start the resolver");
+	rc = route_explain(domain, side, stdout);
+	dns_shutdown();
+	loop_destroy();
+	config_set_current(NULL);
+	return rc;
+}
+
 /* ---- start ------------------------------------------------------ */
 
 static int
@@ -276,6 +309,8 @@ daemon_start(struct config *cfg)
 	ctl_register("connections", cmd_connections, NULL, "every stream/link");
 	ctl_register("stats", cmd_stats, NULL, "counters");
 	ctl_register("reload", cmd_reload, NULL, "re-read every file");
+	ctl_register("check", check_command, NULL,
+	    "certificates, DNS, edge and remote domains");
 	if (ctl_listen(cfg->control_socket) != 0)
 		return -1;
 	for (size_t i = 0; services[i]; i++) {
@@ -309,12 +344,15 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "settings-doc", no_argument, NULL, 'S' },
+		{ "route", required_argument, NULL, 'R' },
+		{ "side", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config_diag diag = { 0 };
 	struct config *cfg;
 	int check = 0, verbose = 0, c;
+	const char *route_domain = NULL, *route_side = NULL;
 	char abs[PATH_MAX];
 
 	D.conf_path = DEFAULT_CONF;
@@ -326,6 +364,8 @@ main(int argc, char **argv)
 		case 'n': check = 1; break;
 		case 'v': verbose = 1; break;
 		case 'S': config_print_settings_doc(stdout); return 0;
+		case 'R': route_domain = optarg; break;
+		case 'I': route_side = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
@@ -341,6 +381,13 @@ main(int argc, char **argv)
 		print_diag(&diag, stderr);
 		config_diag_clear(&diag);
 		return 1;
+	}
+	if (route_domain) {
+		print_diag(&diag, stderr);
+		config_diag_clear(&diag);
+		c = route_main(cfg, route_domain, route_side);
+		config_unref(cfg);
+		return c;
 	}
 	if (check) {
 		print_diag(&diag, stderr);
@@ -392,6 +439,7 @@ main(int argc, char **argv)
 	ctl_close();
 	loop_timer_free(D.stop_timer);
 	loop_destroy();
+	metrics_free_all();
 	config_set_current(NULL);
 	log_info(LOG_MOD, "stopped");
 	return 0;

@@ -1,7 +1,9 @@
 # gateway/: the daemon, its control tool, and the wiring of the sides
 sbin_PROGRAMS += fedgated
 bin_PROGRAMS += fedgatectl
-fedgated_SOURCES = gateway/fedgated.c gateway/services.c
-fedgated_LDADD = $(SIP_LIBS) $(CORE_LIBS)
+fedgated_SOURCES = gateway/fedgated.c gateway/services.c \
+	gateway/check.c gateway/check.h
+fedgated_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+fedgated_LDADD = $(SIP_LIBS) $(CORE_LIBS) $(OPENSSL_LIBS)
 fedgatectl_SOURCES = gateway/fedgatectl.c
 fedgatectl_LDADD = $(CORE_LIBS)

@@ -2,6 +2,7 @@
  * services: the parts of the daemon, in start order (stop runs in reverse).
  */
 #include "config.h"
+#include "core/dns.h"
 #include "core/metrics.h"
 #include "core/service.h"
 #include "sip/sip.h"
@@ -9,6 +10,7 @@
 #include <stddef.h>
 
 const struct service *const services[] = {
+	&dns_service,		/* first: the others resolve through it */
 	&metrics_service,
 	&sip_service,
 	NULL

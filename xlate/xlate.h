@@ -8,6 +8,17 @@
  * here knows a socket, Sofia or Expat (the XML body helper, xlate/body.h,
  * is the one place that uses Expat).
  *
+ * The functions live in one header per area (link $(XLATE_LIBS)):
+ *   xlate/addr.h    SIP URI / JID <-> xl_addr
+ *   xlate/err.h     SIP status <-> xl_err, condition and type names
+ *   xlate/msg.h     SIP bodies <-> text, ms-text-format, message checks
+ *   xlate/pres.h    PIDF, msrtc, Lync availability, show names, aggregation
+ *   xlate/sub.h     the subscription state machine
+ *   xlate/typing.h  isComposing, KeyboardActivity, chat state names
+ *   xlate/conv.h    Lync conversations, page mode or conversation
+ *   xlate/email.h   email address for federation, domain aliases
+ * docs/translation.md is the admin's view of all of it.
+ *
  * Ownership (applies to every type below):
  *  - struct xl_addr holds its strings in fixed buffers: copy it by value.
  *  - const char * fields of xl_msg / xl_pres / xl_sub / xl_err are
@@ -145,6 +156,53 @@ struct xl_err {
 	enum xl_err_type type;
 	int		 sip_code;	/* 400..699, 0 = not from SIP */
 	const char	*text;		/* human-readable; NULL = none */
+	const char	*redirect;	/* gone/redirect: the new address
+					   (URI or JID); NULL = none */
 };
+
+/*
+ * Results of the xlate functions: 0 = done, a negative XL_E_* = what was
+ * wrong with the input (or the caller's buffer). Every function that
+ * writes into a caller's buffer returns XL_E_TRUNC when it does not fit:
+ * nothing is ever silently cut.
+ */
+enum xl_status {
+	XL_OK		 = 0,
+	XL_E_SYNTAX	 = -1,	/* malformed input */
+	XL_E_TOOLONG	 = -2,	/* input over a protocol or size limit */
+	XL_E_TRUNC	 = -3,	/* the caller's output buffer is too small */
+	XL_E_UTF8	 = -4,	/* invalid UTF-8, NUL or a forbidden control */
+	XL_E_UNMAPPABLE	 = -5,	/* valid, but no equivalent on the other side */
+	XL_E_SCHEME	 = -6,	/* URI scheme other than sip/sips/im/pres */
+	XL_E_IDNA	 = -7,	/* domain refused by IDNA2008 */
+	XL_E_MEDIA	 = -8,	/* unsupported content type */
+	XL_E_CHARSET	 = -9,	/* unsupported or undecodable charset */
+	XL_E_XML	 = -10,	/* malformed or forbidden XML (DOCTYPE, PI) */
+	XL_E_DEPTH	 = -11,	/* XML nested deeper than allowed */
+	XL_E_STATE	 = -12,	/* event not allowed in the current state */
+	XL_E_REFUSED	 = -13,	/* refused by policy (email for federation) */
+	XL_E_NOMEM	 = -14,	/* out of memory */
+	XL_E_NOTFOUND	 = -15,	/* no such user (email map) */
+};
+
+/* A short constant text for an XL_* result ("invalid UTF-8"). */
+const char	*xl_strerror(int rc);
+
+/*
+ * The error to answer when a translation failed with rc: fills cond, type
+ * and sip_code (e.g. XL_E_MEDIA -> not-acceptable / 415, XL_E_SCHEME ->
+ * jid-malformed / 416); text is set to xl_strerror(rc). rc must be < 0.
+ */
+void		 xl_status_to_err(int rc, struct xl_err *err);
+
+/*
+ * Owned copies. xl_msg_dup() copies the message and every string it
+ * points to into one allocation; free it with xl_msg_free(). NULL when out
+ * of memory. Same for xl_pres.
+ */
+struct xl_msg	*xl_msg_dup(const struct xl_msg *m);
+void		 xl_msg_free(struct xl_msg *m);
+struct xl_pres	*xl_pres_dup(const struct xl_pres *p);
+void		 xl_pres_free(struct xl_pres *p);
 
 #endif
