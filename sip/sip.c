@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
+#include "core/policy.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -310,42 +311,6 @@ sip_gate(nta_incoming_t *irq, const sip_t *sip)
 	return 0;
 }
 
-/*
- * Outbound policy until core/policy.c lands: the one function to switch to
- * policy_check(cfg, domain, POLICY_DIR_OUTBOUND, &decision).
- */
-static int
-sip_policy_outbound(const char *domain, char *why, size_t len)
-{
-	const struct config *cfg = S.cfg;
-	int allowed = cfg->privacy_mode != PRIVACY_ALLOW_LIST;
-
-	if (cfg->privacy_mode == PRIVACY_OFF)
-		return 1;
-	if (cfg->privacy_mode == PRIVACY_ALLOW_LIST) {
-		const struct cfg_domain *d = config_domain_find(cfg, domain);
-		if (d && d->kind == DOMAIN_REMOTE)
-			return 1;
-		for (size_t i = 0; i < cfg->nxmpp_routes; i++)
-			if (strcasecmp(cfg->xmpp_routes[i].domain, domain) == 0)
-				return 1;
-	}
-	for (size_t i = 0; i < cfg->npolicy; i++) {
-		const struct cfg_policy *p = &cfg->policy[i];
-		size_t dl = strlen(domain), pl = strlen(p->domain);
-		int match = strcasecmp(domain, p->domain) == 0 ||
-		    (p->wildcard && dl > pl && domain[dl - pl - 1] == '.' &&
-		    strcasecmp(domain + dl - pl, p->domain) == 0);
-		if (!p->active || !match || p->direction == POLICY_INBOUND)
-			continue;
-		snprintf(why, len, "%s:%d", p->file, p->line);
-		return p->action == POLICY_ALLOW;
-	}
-	snprintf(why, len, "privacy_mode %s", cfg->privacy_mode ==
-	    PRIVACY_ALLOW_LIST ? "allow-list: not allowed" : "deny-list");
-	return allowed;
-}
-
 /* The sender must be one of ours: From in a local SIP or email domain. */
 static int
 sip_check_from(nta_incoming_t *irq, const sip_t *sip)
@@ -371,7 +336,8 @@ sip_check_target(nta_incoming_t *irq, const sip_t *sip)
 {
 	const char *host = sip->sip_request->rq_url->url_host;
 	const char *alias;
-	char w[384], why[300] = "";
+	struct policy_decision pd;
+	char w[384];
 
 	if (host == NULL || sip->sip_request->rq_url->url_user == NULL) {
 		sip_reply(irq, 404, "Not Found", "Request-URI has no user@domain");
@@ -386,9 +352,9 @@ sip_check_target(nta_incoming_t *irq, const sip_t *sip)
 		sip_reply(irq, 404, "Not Found", w);
 		return -1;
 	}
-	if (!sip_policy_outbound(host, why, sizeof(why))) {
+	if (!policy_check(S.cfg, host, POLICY_DIR_OUTBOUND, &pd)) {
 		snprintf(w, sizeof(w), "federation with %s is not allowed (%s)",
-		    host, why);
+		    host, pd.rule);
 		log_warnx(SIP_MOD, "refused %s call-id=%s: %s",
 		    sip->sip_request->rq_method_name, sip->sip_call_id->i_id, w);
 		sip_count(SIP_C_REFUSED_REQ);

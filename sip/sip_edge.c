@@ -1,7 +1,13 @@
 /*
  * sip_edge: see sip_edge.h. One record per distinct next hop of the local
- * SIP domains. Besides the OPTIONS ping, Sofia sends a CRLF keepalive on
- * idle connections every [sip] keepalive (TPTAG_KEEPALIVE, set in sip.c).
+ * SIP domains, found with route_lookup (the same routing the requests
+ * use); a local domain without a route is a record too, Inactive with the
+ * reason. Besides the OPTIONS ping, Sofia sends a CRLF keepalive on idle
+ * connections every [sip] keepalive (TPTAG_KEEPALIVE, set in sip.c).
+ *
+ * Each (re)build is a generation: lookups of an older one are ignored,
+ * and when the last lookup of a build is back, the records it did not
+ * confirm are dropped.
  */
 #include "config.h"
 
@@ -12,12 +18,15 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/route.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+
+#define HOP_MAX		300
 
 enum edge_state {
 	EDGE_UNKNOWN,
@@ -27,13 +36,15 @@ enum edge_state {
 
 struct sip_edge {
 	char		 domains[512];	/* local domains routed to it */
-	char		 hop[300];
+	char		 hop[HOP_MAX];	/* "sip:host:port;transport=tls", or
+					   "no route for DOMAIN" */
 	enum edge_state	 state;
 	char		 reason[400];
 	uint64_t	 since_ms;
 	uint64_t	 ping_sent_ms;
 	unsigned	 rtt_ms;
 	int		 ping_status;
+	uint64_t	 gen;		/* the build that last confirmed it */
 	nta_leg_t	*leg;		/* for the pings */
 	struct sip_out	*ping;
 	struct sip_edge	*next;
@@ -42,6 +53,9 @@ struct sip_edge {
 static struct {
 	struct sip_edge		*head;
 	struct loop_timer	*timer;
+	uint64_t		 gen;
+	uint64_t		*lookups;	/* route ids of this build */
+	size_t			 nlookups;
 } E;
 
 static const char *
@@ -92,6 +106,8 @@ edge_free(struct sip_edge *e)
 	free(e);
 }
 
+/* ---- the ping ------------------------------------------------------- */
+
 /* sip_out_fn for the ping: any answer from the edge proves it alive (the
  * health itself was updated by sip_out through sip_edge_report). */
 static void
@@ -110,12 +126,12 @@ edge_ping_done(void *arg, int status, const char *phrase, const sip_t *sip,
 static void
 edge_ping(struct sip_edge *e)
 {
-	char from[CFG_HOST_MAX + 16], to[320], *semi;
+	char from[CFG_HOST_MAX + 16], to[HOP_MAX + 2], *semi;
 	url_t *ruri;
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 
-	if (e->ping)
-		return;			/* the last one is still out */
+	if (e->ping || strncmp(e->hop, "sip:", 4) != 0)
+		return;			/* one at a time; nothing to ping */
 	snprintf(to, sizeof(to), "<%s>", e->hop);
 	if ((semi = strchr(to, ';')) != NULL)
 		strcpy(semi, ">");
@@ -144,66 +160,143 @@ edge_tick(void *arg)
 	loop_timer_set(E.timer, sip_cfg()->sip_keepalive_ms);
 }
 
-/* The hops of the config in force, keeping what we know of known ones. */
+/* ---- building the list from the routing ---------------------------- */
+
+/* The record for hop, made when new; confirmed for this build. */
+static struct sip_edge *
+edge_confirm(const char *hop, const char *domain, uint64_t gen)
+{
+	struct sip_edge *e = edge_find(hop);
+	size_t n;
+
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL)
+			return NULL;
+		snprintf(e->hop, sizeof(e->hop), "%s", hop);
+		e->since_ms = loop_now_ms();
+		e->next = E.head;
+		E.head = e;
+	}
+	if (e->gen != gen)
+		e->domains[0] = '\0';
+	e->gen = gen;
+	n = strlen(e->domains);
+	snprintf(e->domains + n, sizeof(e->domains) - n, "%s%s", n ? "," : "",
+	    domain);
+	return e;
+}
+
+/* The last lookup of a build is back: forget what it did not confirm. */
+static void
+edge_sweep(uint64_t gen)
+{
+	struct sip_edge **pp = &E.head, *e;
+
+	while ((e = *pp) != NULL) {
+		if (e->gen != gen) {
+			*pp = e->next;
+			edge_free(e);
+		} else {
+			pp = &e->next;
+		}
+	}
+}
+
+static void
+edge_lookup_done(uint64_t rid)
+{
+	for (size_t i = 0; i < E.nlookups; i++) {
+		if (E.lookups[i] == rid) {
+			E.lookups[i] = E.lookups[--E.nlookups];
+			break;
+		}
+	}
+	if (E.nlookups == 0)
+		edge_sweep(E.gen);
+}
+
+/* route_cb; arg is the build's generation. */
+static void
+edge_routed(uint64_t rid, const struct route_result *res, void *arg)
+{
+	uint64_t gen = (uint64_t)(uintptr_t)arg;
+	const struct route_candidate *c;
+	char hop[HOP_MAX];
+	struct sip_edge *e;
+
+	if (gen != E.gen)
+		return;
+	if (res->status != ROUTE_OK || res->n == 0) {
+		snprintf(hop, sizeof(hop), "no route for %s", res->domain);
+		if ((e = edge_confirm(hop, res->domain, gen)) != NULL)
+			edge_enter_state(e, EDGE_INACTIVE, res->error ? res->error :
+			    route_status_name(res->status));
+	} else {
+		c = &res->c[0];
+		snprintf(hop, sizeof(hop), "sip:%s%s%s:%u;transport=%s",
+		    strchr(c->host, ':') ? "[" : "", c->host,
+		    strchr(c->host, ':') ? "]" : "", c->port ? c->port : 5061,
+		    c->flags & ROUTE_F_NO_TLS ? "tcp" : "tls");
+		if ((e = edge_confirm(hop, res->domain, gen)) != NULL &&
+		    e->state == EDGE_UNKNOWN)
+			edge_ping(e);
+	}
+	edge_lookup_done(rid);
+}
+
+static void
+edge_cancel_lookups(void)
+{
+	for (size_t i = 0; i < E.nlookups; i++)
+		route_cancel(E.lookups[i]);
+	E.nlookups = 0;
+}
+
+/* Look up the hop of every local SIP domain (a new build). */
 static void
 edge_build(void)
 {
 	const struct config *cfg = sip_cfg();
-	struct sip_edge *old = E.head, *e, *next;
-	char hop[300], why[300];
+	uint64_t *v;
+	size_t n = 0;
 
-	E.head = NULL;
+	edge_cancel_lookups();
+	E.gen++;
+	for (size_t i = 0; i < cfg->ndomains; i++)
+		n += cfg->domains[i].kind == DOMAIN_LOCAL;
+	if ((v = realloc(E.lookups, (n ? n : 1) * sizeof(*v))) == NULL)
+		return;
+	E.lookups = v;
 	for (size_t i = 0; i < cfg->ndomains; i++) {
-		const struct cfg_domain *d = &cfg->domains[i];
-		if (d->kind != DOMAIN_LOCAL ||
-		    sip_route_hop(d->name, hop, sizeof(hop), why, sizeof(why)) != 0)
+		if (cfg->domains[i].kind != DOMAIN_LOCAL)
 			continue;
-		if ((e = edge_find(hop)) == NULL) {
-			struct sip_edge **pp;
-			for (pp = &old; *pp && strcmp((*pp)->hop, hop); pp = &(*pp)->next)
-				;
-			if ((e = *pp) != NULL) {
-				*pp = e->next;		/* known: keep its state */
-				e->domains[0] = '\0';
-			} else if ((e = calloc(1, sizeof(*e))) == NULL) {
-				continue;
-			} else {
-				snprintf(e->hop, sizeof(e->hop), "%s", hop);
-				e->since_ms = loop_now_ms();
-			}
-			e->next = E.head;
-			E.head = e;
-		}
-		size_t n = strlen(e->domains);
-		snprintf(e->domains + n, sizeof(e->domains) - n, "%s%s",
-		    n ? "," : "", d->name);
+		E.lookups[E.nlookups++] = route_lookup(cfg->domains[i].name,
+		    ROUTE_SIDE_SIP, 0, edge_routed, (void *)(uintptr_t)E.gen);
 	}
-	for (e = old; e; e = next) {
-		next = e->next;
-		edge_free(e);
-	}
+	if (E.nlookups == 0)
+		edge_sweep(E.gen);
 }
+
+/* ---- the interface -------------------------------------------------- */
 
 int
 sip_edge_start(void)
 {
-	edge_build();
 	if ((E.timer = loop_timer_new(edge_tick, NULL)) == NULL)
 		return -1;
-	edge_tick(NULL);
+	edge_build();		/* the first pings go as the hops are known */
+	loop_timer_set(E.timer, sip_cfg()->sip_keepalive_ms);
 	return 0;
 }
 
-/* Keep the edges we know (and their state); check the new ones now. */
+/* Keep the edges we know (and their state); the new ones are pinged as
+ * their lookups come back. */
 void
 sip_edge_reload(void)
 {
-	edge_build();
 	if (E.timer == NULL)
 		return;
-	for (struct sip_edge *e = E.head; e; e = e->next)
-		if (e->state == EDGE_UNKNOWN)
-			edge_ping(e);
+	edge_build();
 	loop_timer_set(E.timer, sip_cfg()->sip_keepalive_ms);
 }
 
@@ -212,6 +305,9 @@ sip_edge_stop(void)
 {
 	struct sip_edge *e, *next;
 
+	edge_cancel_lookups();
+	free(E.lookups);
+	E.lookups = NULL;
 	for (e = E.head; e; e = next) {
 		next = e->next;
 		edge_free(e);
@@ -224,7 +320,7 @@ sip_edge_stop(void)
 void
 sip_edge_report(const char *hop, int ok, const char *reason)
 {
-	struct sip_edge *e = hop ? edge_find(hop) : NULL;
+	struct sip_edge *e = hop && *hop ? edge_find(hop) : NULL;
 
 	if (e == NULL)
 		return;
@@ -256,6 +352,10 @@ sip_edge_status(FILE *out)
 int
 sip_edge_all_active(char *why, size_t len)
 {
+	if (E.nlookups) {
+		snprintf(why, len, "looking up the edges of the local domains");
+		return 0;
+	}
 	for (const struct sip_edge *e = E.head; e; e = e->next) {
 		if (e->state == EDGE_ACTIVE)
 			continue;

@@ -2,12 +2,17 @@
  * sip_out: see sip_out.h.
  *
  * Life of a request: built at once (the caller's strings may go away),
- * routed, handed to nta (OUT_SENT), then answered (or failed) and freed.
- * While its connection is not yet up the request is on the watch list: a
- * 100 ms timer looks at the transport, and a connection that closed before
- * it was established (refused TLS, wrong name, no route) fails the request
- * at once with the reason the TLS tap recorded. Sofia alone would say 408
- * after 32 seconds.
+ * routed (route_lookup: the local domain's edge=, a SIP static route, or
+ * _sipfederationtls._tcp), handed to nta for the first next hop
+ * (OUT_SENT), then answered or failed, and freed. A hop that cannot be
+ * reached (refused, TLS verification failed, dropped before any answer)
+ * is left for the next candidate; only an answer from a peer ends the
+ * tries.
+ *
+ * Until its answer comes the request is on the watch list: a 100 ms timer
+ * looks at its transport, and a connection that closed (refused TLS, wrong
+ * name, or dropped before the answer) fails the attempt at once, with the
+ * reason the TLS tap recorded. Sofia alone would say 408 after 32 seconds.
  */
 #include "config.h"
 
@@ -19,6 +24,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/route.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +37,11 @@
 #include <sofia-sip/tport.h>
 
 #define WATCH_MS	100
+#define HOP_MAX		300
+#define HOPS_MAX	8	/* candidates tried, at most */
 
 enum out_state {
+	OUT_ROUTING,	/* waiting for route_lookup */
 	OUT_SENT,	/* nta has it; waiting for the final response */
 	OUT_FAILING,	/* a local failure, reported at the end of the turn */
 };
@@ -40,8 +49,9 @@ enum out_state {
 struct sip_out {
 	uint64_t	 id;
 	enum out_state	 state;
-	msg_t		*msg;		/* the request until handed to nta */
+	msg_t		*proto;		/* the request as built; each try sends a copy */
 	nta_outgoing_t	*orq;
+	uint64_t	 route_id;	/* while OUT_ROUTING */
 	tport_t		*tp;		/* while watched: its transport (a ref) */
 	int		 watched;
 	int		 connected;	/* tp was seen established */
@@ -49,8 +59,9 @@ struct sip_out {
 	void		*arg;
 	char		 method[24];
 	tport_t		*reuse;		/* the dialog's connection (a ref) */
-	char		 hop[300];
-	char		 failure[320];
+	char		 hops[HOPS_MAX][HOP_MAX];
+	size_t		 nhops, hop;	/* candidates, the one being tried */
+	char		 failure[400];
 	struct sip_out	*next;
 };
 
@@ -62,84 +73,21 @@ static struct {
 } O;
 
 static void out_watch_tick(void *arg);
+static void out_try(struct sip_out *o);
 
-/* ---- routing (the one place to switch to route_lookup) ------------ */
-
-/* "a.b.c" -> ".c.b.a", the form of Cisco-style reversed patterns. */
-static void
-domain_reversed(const char *d, char *buf, size_t len)
+static const char *
+out_hop(const struct sip_out *o)
 {
-	size_t n = 0, dl = strlen(d);
-	const char *end = d + dl;
-
-	buf[0] = '\0';
-	while (end > d && n + 2 < len) {
-		const char *dot = end;
-		while (dot > d && dot[-1] != '.')
-			dot--;
-		size_t l = (size_t)(end - dot);
-		if (n + 1 + l >= len)
-			break;
-		buf[n++] = '.';
-		memcpy(buf + n, dot, l);
-		n += l;
-		end = dot > d ? dot - 1 : d;
-	}
-	buf[n] = '\0';
+	return o->hop < o->nhops ? o->hops[o->hop] : "";
 }
 
-static int
-sip_pattern_match(const char *pattern, const char *domain)
+static struct sip_out *
+out_find(uint64_t id)
 {
-	char rev[CFG_HOST_MAX + 2];
-	size_t pl = strlen(pattern);
-
-	if (pl >= 2 && strcmp(pattern + pl - 2, ".*") == 0)
-		pl -= 2;
-	domain_reversed(domain, rev, sizeof(rev));
-	return strncasecmp(rev, pattern, pl) == 0 &&
-	    (rev[pl] == '\0' || rev[pl] == '.');
-}
-
-static void
-hop_url(const struct hostport *hp, int tls, char *url, size_t len)
-{
-	snprintf(url, len, "sip:%s%s%s:%u;transport=%s",
-	    hp->is_ipv6 ? "[" : "", hp->host, hp->is_ipv6 ? "]" : "",
-	    hp->port ? hp->port : 5061, tls ? "tls" : "tcp");
-}
-
-/*
- * Stand-in until core/route.c lands: the local domain's edge=, else a SIP
- * static route. Becomes route_lookup(domain, ROUTE_SIDE_SIP, 0, ...).
- */
-int
-sip_route_hop(const char *domain, char *url, size_t len, char *why,
-    size_t whylen)
-{
-	const struct config *cfg = sip_cfg();
-	const struct cfg_domain *d = config_domain_find(cfg, domain);
-	int tls = cfg->sip_transport == SIP_TRANSPORT_TLS;
-
-	if (d == NULL || (d->kind != DOMAIN_LOCAL && d->kind != DOMAIN_EMAIL)) {
-		snprintf(why, whylen, "%s is not a local SIP domain", domain);
-		return -1;
-	}
-	if (d->edge.host[0]) {
-		hop_url(&d->edge, tls, url, len);
-		return 0;
-	}
-	for (size_t i = 0; i < cfg->nsip_routes; i++) {
-		const struct cfg_sip_route *r = &cfg->sip_routes[i];
-		if (sip_pattern_match(r->pattern, domain)) {
-			hop_url(&r->next_hop, tls && r->proto == ROUTE_PROTO_TLS,
-			    url, len);
-			return 0;
-		}
-	}
-	snprintf(why, whylen, "no next hop for %s (no edge= and no sip route)",
-	    domain);
-	return -1;
+	for (struct sip_out *o = O.head; o; o = o->next)
+		if (o->id == id)
+			return o;
+	return NULL;
 }
 
 /* ---- life cycle ---------------------------------------------------- */
@@ -166,11 +114,13 @@ out_free(struct sip_out *o)
 			break;
 		}
 	}
+	if (o->route_id)
+		route_cancel(o->route_id);
 	out_unwatch(o);
 	if (o->orq)
 		nta_outgoing_destroy(o->orq);
-	if (o->msg)
-		msg_destroy(o->msg);
+	if (o->proto)
+		msg_destroy(o->proto);
 	if (o->reuse)
 		tport_unref(o->reuse);
 	free(o);
@@ -185,7 +135,7 @@ out_finish(struct sip_out *o, int status, const char *phrase,
 
 	o->fn = NULL;
 	if (fn)
-		fn(o->arg, status, phrase, sip, o->hop);
+		fn(o->arg, status, phrase, sip, out_hop(o));
 	out_free(o);
 }
 
@@ -195,7 +145,7 @@ out_fail_later(void *arg)
 	struct sip_out *o = arg;
 
 	log_info(SIP_MOD, "%s to %s failed: %s", o->method,
-	    o->hop[0] ? o->hop : "(no route)", o->failure);
+	    o->nhops ? out_hop(o) : "(no route)", o->failure);
 	out_finish(o, 503, o->failure, NULL);
 }
 
@@ -210,10 +160,27 @@ out_fail(struct sip_out *o, const char *reason)
 		o->orq = NULL;
 	}
 	out_unwatch(o);
-	if (o->hop[0])
-		sip_edge_report(o->hop, 0, reason);
 	if (loop_call_later(out_fail_later, o) != 0)
 		out_fail_later(o);
+}
+
+/* This hop could not be reached: the next candidate, or fail. */
+static void
+out_hop_failed(struct sip_out *o, const char *reason)
+{
+	sip_edge_report(out_hop(o), 0, reason);
+	if (o->hop + 1 < o->nhops && o->fn) {
+		log_info(SIP_MOD, "%s to %s failed (%s): trying %s", o->method,
+		    out_hop(o), reason, o->hops[o->hop + 1]);
+		if (o->orq)
+			nta_outgoing_destroy(o->orq);
+		o->orq = NULL;
+		out_unwatch(o);
+		o->hop++;
+		out_try(o);
+		return;
+	}
+	out_fail(o, reason);
 }
 
 /* nta_response_f: only final responses matter here. */
@@ -225,22 +192,28 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	int status = sip && sip->sip_status ? sip->sip_status->st_status : 408;
 	const char *phrase = sip && sip->sip_status ?
 	    sip->sip_status->st_phrase : "Request Timeout";
+	char reason[500];
 
 	if (status < 200)
 		return 0;
-	if (sip && nta_sip_is_internal(sip)) {
-		/* nta made it up: no answer, refused connection, timeout */
-		char reason[320];
+	if (sip == NULL || nta_sip_is_internal(sip)) {
+		/* nta made it up: refused connection, no answer in time */
 		const char *tls = o->tp ? sip_tls_failure(o->tp) : NULL;
 		snprintf(reason, sizeof(reason), "%d %s%s%s", status, phrase,
 		    tls ? ": " : "", tls ? tls : "");
-		sip_edge_report(o->hop, 0, reason);
+		if (status != 408) {
+			out_hop_failed(o, reason);
+			return 0;
+		}
+		sip_edge_report(out_hop(o), 0, reason);
 	} else {
-		sip_edge_report(o->hop, 1, NULL);
+		sip_edge_report(out_hop(o), 1, NULL);
 	}
 	out_finish(o, status, phrase, sip);
 	return 0;
 }
+
+/* ---- the watch ------------------------------------------------------ */
 
 /* Put o on the watch list until its answer comes. */
 static void
@@ -258,12 +231,12 @@ out_watch(struct sip_out *o)
 
 /*
  * One watched request: answered (stop watching), or its connection is
- * gone without an answer (fail it now; nta would wait for timer F).
+ * gone without an answer (this hop failed; nta would wait for timer F).
  */
 static void
 out_watch_one(struct sip_out *o)
 {
-	char reason[400];
+	char reason[500];
 	const char *why;
 
 	if (nta_outgoing_status(o->orq) > 0) {
@@ -281,11 +254,11 @@ out_watch_one(struct sip_out *o)
 	why = sip_tls_failure(o->tp);
 	if (o->connected)
 		snprintf(reason, sizeof(reason), "connection to %s closed before "
-		    "the answer", o->hop);
+		    "the answer", out_hop(o));
 	else
 		snprintf(reason, sizeof(reason), "connection to %s failed: %s",
-		    o->hop, why ? why : "closed before it was established");
-	out_fail(o, reason);
+		    out_hop(o), why ? why : "closed before it was established");
+	out_hop_failed(o, reason);
 }
 
 static void
@@ -302,41 +275,80 @@ out_watch_tick(void *arg)
 		loop_timer_set(O.watch, WATCH_MS);
 }
 
-/* Route o and hand it to nta. */
-static void
-out_start(struct sip_out *o, const char *domain)
-{
-	char why[300];
-	msg_t *msg;
+/* ---- routing and sending ------------------------------------------ */
 
-	if (strncmp(domain, "sip:", 4) == 0)
-		snprintf(o->hop, sizeof(o->hop), "%s", domain);
-	else if (sip_route_hop(domain, o->hop, sizeof(o->hop), why,
-	    sizeof(why)) != 0) {
-		o->hop[0] = '\0';
-		out_fail(o, why);
-		return;
-	}
+/* Hand a copy of the request to nta for the current hop. */
+static void
+out_try(struct sip_out *o)
+{
+	msg_t *msg = msg_dup(o->proto);
+
 	if (o->reuse && (tport_is_closed(o->reuse) || !tport_is_connected(o->reuse))) {
 		tport_unref(o->reuse);		/* gone: go by the hop */
 		o->reuse = NULL;
 	}
-	msg = o->msg;
-	o->msg = NULL;
-	o->orq = nta_outgoing_mcreate(sip_agent(), o->fn ? out_response : NULL,
-	    (nta_outgoing_magic_t *)o, URL_STRING_MAKE(o->hop), msg,
-	    TAG_IF(o->reuse, NTATAG_TPORT(o->reuse)), TAG_END());
+	o->state = OUT_SENT;
+	o->orq = msg ? nta_outgoing_mcreate(sip_agent(),
+	    o->fn ? out_response : NULL, (nta_outgoing_magic_t *)o,
+	    URL_STRING_MAKE(out_hop(o)), msg,
+	    TAG_IF(o->reuse, NTATAG_TPORT(o->reuse)), TAG_END()) : NULL;
 	if (o->orq == NULL) {
 		out_fail(o, "cannot send (nta refused the request)");
 		return;
 	}
 	sip_count(SIP_C_REQ_OUT);
-	o->state = OUT_SENT;
 	if (o->fn == NULL) {		/* fire and forget: nta finishes it */
 		out_free(o);
 		return;
 	}
 	out_watch(o);
+}
+
+/* A candidate as a Sofia URL: "sip:host:port;transport=tls". */
+static void
+out_hop_url(const struct route_candidate *c, char *url, size_t len)
+{
+	int v6 = strchr(c->host, ':') != NULL;
+
+	snprintf(url, len, "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "",
+	    c->host, v6 ? "]" : "", c->port ? c->port : 5061,
+	    c->flags & ROUTE_F_NO_TLS ? "tcp" : "tls");
+}
+
+/* route_cb; arg is the request's id. */
+static void
+out_routed(uint64_t rid, const struct route_result *res, void *arg)
+{
+	struct sip_out *o = out_find((uint64_t)(uintptr_t)arg);
+	char why[400];
+
+	if (o == NULL || o->route_id != rid)
+		return;
+	o->route_id = 0;
+	if (res->status != ROUTE_OK || res->n == 0) {
+		snprintf(why, sizeof(why), "no route to %s: %s", res->domain,
+		    res->error ? res->error : route_status_name(res->status));
+		out_fail(o, why);
+		return;
+	}
+	for (size_t i = 0; i < res->n && o->nhops < HOPS_MAX; i++)
+		out_hop_url(&res->c[i], o->hops[o->nhops++], HOP_MAX);
+	out_try(o);
+}
+
+/* Route o toward domain (or the hop URL given) and send it. */
+static void
+out_start(struct sip_out *o, const char *domain)
+{
+	if (strncmp(domain, "sip:", 4) == 0) {
+		snprintf(o->hops[0], HOP_MAX, "%s", domain);
+		o->nhops = 1;
+		out_try(o);
+		return;
+	}
+	o->state = OUT_ROUTING;
+	o->route_id = route_lookup(domain, ROUTE_SIDE_SIP, 0, out_routed,
+	    (void *)(uintptr_t)o->id);
 }
 
 /* Build the request now, from leg and tags; NULL when it cannot be. */
@@ -357,7 +369,7 @@ out_create(nta_leg_t *leg, tport_t *reuse, sip_out_fn *fn, void *arg,
 		return NULL;
 	}
 	o->id = sip_next_id();
-	o->msg = msg;
+	o->proto = msg;
 	o->reuse = reuse ? tport_ref(reuse) : NULL;
 	o->fn = fn;
 	o->arg = arg;

@@ -2,9 +2,10 @@
  * sip_out: every request fedgate sends toward the edge. It goes to the
  * next hop of the local SIP domain (the access edge, from the routing),
  * whatever the Request-URI or the dialog's Contact says: the edge is the
- * only peer we talk to. A request whose connection fails (refused, TLS
- * verification failed) is failed within a second, not after Sofia's
- * 32-second timer.
+ * only peer we talk to. The next hops come from route_lookup (edge=, a SIP
+ * static route, _sipfederationtls._tcp), tried in order. A request whose
+ * connection fails (refused, TLS verification failed, dropped) goes to the
+ * next hop or fails within a second, not after Sofia's 32-second timer.
  */
 #ifndef FG_SIP_SIP_OUT_H
 #define FG_SIP_SIP_OUT_H
@@ -50,11 +51,5 @@ int	sip_out_ack(nta_leg_t *leg, const char *hop, const url_t *ruri);
 void	sip_out_cancel(struct sip_out *o);
 size_t	sip_out_count(void);
 void	sip_out_shutdown(void);
-
-/* Next hop of a local SIP domain as a Sofia URL ("sip:host:port;
- * transport=tls"); -1 and why when none. The one place that asks the
- * routing. */
-int	sip_route_hop(const char *domain, char *url, size_t len, char *why,
-	    size_t whylen);
 
 #endif
