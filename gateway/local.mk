@@ -2,8 +2,9 @@
 sbin_PROGRAMS += fedgated
 bin_PROGRAMS += fedgatectl
 fedgated_SOURCES = gateway/fedgated.c gateway/services.c \
-	gateway/check.c gateway/check.h
+	gateway/check.c gateway/check.h \
+	gateway/gateway.c gateway/gateway.h
 fedgated_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-fedgated_LDADD = $(XMPP_LIBS) $(CORE_LIBS) $(OPENSSL_LIBS)
+fedgated_LDADD = $(SIP_LIBS) $(XMPP_LIBS) $(CORE_LIBS) $(OPENSSL_LIBS)
 fedgatectl_SOURCES = gateway/fedgatectl.c
 fedgatectl_LDADD = $(CORE_LIBS)
