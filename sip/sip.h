@@ -102,6 +102,13 @@ int	sip_notify(uint64_t subid, const struct xl_pres *p);
  * reasons: deactivated, probation, rejected, timeout, giveup, noresource). */
 int	sip_subscription_end(uint64_t subid, const char *reason);
 
+/*
+ * Is subid a live subscription? Inside events.presence, 0 tells the end of
+ * a subscription (terminated by the edge, refused, expired) from a user
+ * who went offline.
+ */
+int	sip_subscription_alive(uint64_t subid);
+
 extern const struct service sip_service;
 
 #endif

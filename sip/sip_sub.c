@@ -1014,3 +1014,11 @@ sip_sub_count(void)
 {
 	return B.n;
 }
+
+int
+sip_subscription_alive(uint64_t subid)
+{
+	struct sip_sub *s = sub_find(subid);
+
+	return s != NULL && s->state != SUB_TERMINATED;
+}
