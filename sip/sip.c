@@ -24,6 +24,8 @@
 #include "core/metrics.h"
 #include "core/policy.h"
 
+#include "xlate/conv.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -734,7 +736,7 @@ sip_send_message(const struct xl_msg *m, uint64_t cookie, sip_done_fn *done,
 {
 	if (S.state != SIP_ST_RUNNING || m == NULL)
 		return -1;
-	if (S.cfg->edge_dialect == EDGE_DIALECT_LYNC)
+	if (xl_im_mode_for(S.cfg->edge_dialect) == XL_IM_CONVERSATION)
 		return sip_im_send(m, cookie, done, arg);
 	return sip_page_send(m, cookie, done, arg);
 }
@@ -744,8 +746,7 @@ sip_send_chat_state(const struct xl_msg *m)
 {
 	if (S.state != SIP_ST_RUNNING || m == NULL)
 		return -1;
-	if (S.cfg->edge_dialect == EDGE_DIALECT_LYNC &&
-	    sip_im_send_chat_state(m) == 0)
-		return 0;
+	if (xl_im_mode_for(S.cfg->edge_dialect) == XL_IM_CONVERSATION)
+		return sip_im_send_chat_state(m);
 	return sip_page_send_chat_state(m);
 }

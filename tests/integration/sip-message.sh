@@ -51,9 +51,11 @@ case $ans in
 *"Accept: text/plain, text/html, application/im-iscomposing+xml"*) tap_ok "the 415 lists what is accepted" ;;
 *) tap_not_ok "the 415 lists what is accepted" "$ans" ;;
 esac
-expect "a charset other than UTF-8: 415" 415 "Content-Type text/plain; charset=ISO-8859-1 is not supported" \
-	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=ISO-8859-1" "hello")"
-expect "a body that is not UTF-8: 400" 400 "body is not valid UTF-8" \
+expect "a charset we do not know: 415" 415 "Content-Type text/plain;charset=klingon is not supported" \
+	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=klingon" "hello")"
+expect "a body in ISO-8859-1 is taken (converted)" 200 "" \
+	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=ISO-8859-1" "$(printf 'caf\351')")"
+expect "a body that is not the UTF-8 it claims: 400" 400 "body not taken: invalid UTF-8" \
 	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=UTF-8" "$(printf 'caf\351')")"
 expect "a MESSAGE without a body: 400" 400 "MESSAGE without a body" \
 	"$(msg sip:bob@xmpp.test sip:alice@sip.test "" "")"
