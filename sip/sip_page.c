@@ -113,17 +113,39 @@ body_text(nta_incoming_t *irq, const char *ctype, const sip_payload_t *pl,
 	return NULL;
 }
 
+/* Text for the gateway: the request waits for its verdict (sip_txn). */
+static void
+deliver_text(nta_incoming_t *irq, const sip_t *sip, const struct xl_msg *m,
+    uint64_t owner)
+{
+	const struct sip_events *ev = sip_ev();
+	uint64_t txid;
+
+	if (ev == NULL || ev->message == NULL) {
+		sip_reply(irq, 480, "Temporarily Unavailable", "the XMPP side is "
+		    "not connected to the gateway");
+		return;
+	}
+	if ((txid = sip_txn_defer(irq, sip_txn_answer_plain, owner)) == 0) {
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return;
+	}
+	sip_count(SIP_C_MSG_IN);
+	log_debug(SIP_MOD, "MESSAGE call-id=%s txid=%llu %s@%s -> %s@%s",
+	    sip->sip_call_id->i_id, (unsigned long long)txid, m->from.user,
+	    m->from.domain, m->to.user, m->to.domain);
+	ev->message(txid, m, ev->arg);
+}
+
 void
 sip_page_deliver(nta_incoming_t *irq, const sip_t *sip,
     const struct xl_addr *from, const struct xl_addr *to, const char *thread,
     uint64_t owner)
 {
-	const struct sip_events *ev = sip_ev();
 	const sip_payload_t *pl = sip->sip_payload;
 	struct xl_msg m;
 	char ctype[256], *text;
 	size_t n;
-	uint64_t txid;
 
 	memset(&m, 0, sizeof(m));
 	if (from && to) {
@@ -157,25 +179,10 @@ sip_page_deliver(nta_incoming_t *irq, const sip_t *sip,
 	}
 	if ((text = body_text(irq, ctype, pl, &n)) == NULL)
 		return;
-	if (ev == NULL || ev->message == NULL) {
-		sip_reply(irq, 480, "Temporarily Unavailable", "the XMPP side is "
-		    "not connected to the gateway");
-		free(text);
-		return;
-	}
 	m.body = text;
 	m.body_len = n;
 	m.chat_state = XL_CS_ACTIVE;
-	if ((txid = sip_txn_defer(irq, sip_txn_answer_plain, owner)) == 0) {
-		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
-		free(text);
-		return;
-	}
-	sip_count(SIP_C_MSG_IN);
-	log_debug(SIP_MOD, "MESSAGE call-id=%s txid=%llu %s@%s -> %s@%s",
-	    sip->sip_call_id->i_id, (unsigned long long)txid, m.from.user,
-	    m.from.domain, m.to.user, m.to.domain);
-	ev->message(txid, &m, ev->arg);
+	deliver_text(irq, sip, &m, owner);
 	free(text);
 }
 

@@ -550,6 +550,51 @@ sub_answer(struct sip_sub *s, nta_incoming_t *irq, unsigned expires)
 		sub_send_notify(s);
 }
 
+/*
+ * The notifier's side of a new subscription: the record and its dialog
+ * leg (our tag in the answer). NULL when irq was answered with an error.
+ */
+static struct sip_sub *
+sub_notifier_new(nta_incoming_t *irq, const sip_t *sip, unsigned flags)
+{
+	struct sip_sub *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return NULL;
+	}
+	s->id = sip_next_id();
+	s->role = SUB_NOTIFIER;
+	s->state = SUB_PENDING;
+	s->flags = flags | SUBF_ANSWERING |
+	    (has_feature(sip, "ms-benotify") ? SUBF_BENOTIFY : 0) |
+	    (has_feature(sip, "ms-piggyback-first-notify") ? SUBF_PIGGYBACK : 0);
+	s->pres.lync_availability = -1;
+	if (sip_conv_addr_from_url(sip->sip_from->a_url, &s->local) != 0 ||
+	    sip_conv_addr_from_url(sip->sip_request->rq_url, &s->remote) != 0) {
+		free(s);
+		sip_reply(irq, 400, "Bad Request", "From or Request-URI is not a "
+		    "user@domain address");
+		return NULL;
+	}
+	s->leg = nta_leg_tcreate(sip_agent(), sub_request, (nta_leg_magic_t *)s,
+	    SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
+	    SIPTAG_TO(sip->sip_from),
+	    NTATAG_REMOTE_CSEQ(sip->sip_cseq->cs_seq), TAG_END());
+	if (s->leg == NULL || nta_leg_tag(s->leg, NULL) == NULL) {
+		sub_free(s);
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return NULL;
+	}
+	nta_leg_server_route(s->leg, sip->sip_record_route, sip->sip_contact);
+	nta_incoming_tag(irq, nta_leg_get_tag(s->leg));
+	sip_dialog_tport(&s->tp, irq);
+	s->next = B.head;
+	B.head = s;
+	B.n++;
+	return s;
+}
+
 int
 sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 {
@@ -571,40 +616,9 @@ sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 		    "not connected to the gateway");
 		return 0;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+	if ((s = sub_notifier_new(irq, sip, flags)) == NULL)
 		return 0;
-	}
-	s->id = sip_next_id();
-	s->role = SUB_NOTIFIER;
-	s->state = SUB_PENDING;
-	s->flags = flags | SUBF_ANSWERING |
-	    (has_feature(sip, "ms-benotify") ? SUBF_BENOTIFY : 0) |
-	    (has_feature(sip, "ms-piggyback-first-notify") ? SUBF_PIGGYBACK : 0);
-	s->pres.lync_availability = -1;
-	if (sip_conv_addr_from_url(sip->sip_from->a_url, &s->local) != 0 ||
-	    sip_conv_addr_from_url(sip->sip_request->rq_url, &s->remote) != 0) {
-		free(s);
-		sip_reply(irq, 400, "Bad Request", "From or Request-URI is not a "
-		    "user@domain address");
-		return 0;
-	}
-	s->leg = nta_leg_tcreate(sip_agent(), sub_request, (nta_leg_magic_t *)s,
-	    SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
-	    SIPTAG_TO(sip->sip_from),
-	    NTATAG_REMOTE_CSEQ(sip->sip_cseq->cs_seq), TAG_END());
-	if (s->leg == NULL || nta_leg_tag(s->leg, NULL) == NULL) {
-		sub_free(s);
-		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
-		return 0;
-	}
-	nta_leg_server_route(s->leg, sip->sip_record_route, sip->sip_contact);
-	nta_incoming_tag(irq, nta_leg_get_tag(s->leg));
-	sip_dialog_tport(&s->tp, irq);
 	s->expires = expires;
-	s->next = B.head;
-	B.head = s;
-	B.n++;
 	log_info(SIP_MOD, "subscription id=%llu: %s@%s subscribes to %s@%s "
 	    "expires=%u%s%s", (unsigned long long)s->id, s->local.user,
 	    s->local.domain, s->remote.user, s->remote.domain, expires,
@@ -619,6 +633,7 @@ sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 		return 0;
 	}
 	sub_arm(s);
+	/* the gateway may sip_notify() at once: it is held for our answer */
 	x = (struct xl_sub){ .from = s->local, .to = s->remote,
 	    .type = XL_SUB_SUBSCRIBE };
 	ev->subscribe(s->id, &x, expires, ev->arg);
