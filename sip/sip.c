@@ -586,6 +586,8 @@ sip_agent_create(const struct config *cfg)
 	     * a refusal can name what the peer presented. */
 	    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_IN |
 	    TPTLS_VERIFY_SUBJECTS_OUT)),
+	    /* CRLF keepalive: TCP only (Sofia's TLS has none); the OPTIONS
+	     * ping of sip_edge.c keeps a TLS connection alive */
 	    TPTAG_KEEPALIVE((unsigned)cfg->sip_keepalive_ms),
 	    TAG_IF(S.resolv_conf[0], SRESTAG_RESOLV_CONF(S.resolv_conf)),
 	    TAG_END());
