@@ -4,6 +4,6 @@ bin_PROGRAMS += fedgatectl
 fedgated_SOURCES = gateway/fedgated.c gateway/services.c \
 	gateway/check.c gateway/check.h
 fedgated_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-fedgated_LDADD = $(SIP_LIBS) $(CORE_LIBS) $(OPENSSL_LIBS)
+fedgated_LDADD = $(SIP_LIBS) $(XMPP_LIBS) $(CORE_LIBS) $(OPENSSL_LIBS)
 fedgatectl_SOURCES = gateway/fedgatectl.c
 fedgatectl_LDADD = $(CORE_LIBS)

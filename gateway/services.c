@@ -6,6 +6,7 @@
 #include "core/metrics.h"
 #include "core/service.h"
 #include "sip/sip.h"
+#include "xmpp/xmpp.h"
 
 #include <stddef.h>
 
@@ -13,5 +14,6 @@ const struct service *const services[] = {
 	&dns_service,		/* first: the others resolve through it */
 	&metrics_service,
 	&sip_service,
+	&xmpp_service,
 	NULL
 };
