@@ -699,6 +699,9 @@ sip_svc_status(FILE *out)
 
 	if (S.state != SIP_ST_RUNNING)
 		fprintf(out, "sip: Inactive (%s)\n", sip_strstate(S.state));
+	else if (!S.have_ev)
+		fprintf(out, "sip: Inactive (nothing is wired to the XMPP side: "
+		    "requests from the edge are answered 480)\n");
 	else if (sip_edge_all_active(why, sizeof(why)))
 		fprintf(out, "sip: Active listening on %s:%u %s\n",
 		    S.cfg->sip_listen.host, S.cfg->sip_listen.port,
