@@ -112,6 +112,10 @@ bench_gateway_sides() {
 	0) echo "FG_BENCH_GATEWAY=0"; return 1 ;;
 	esac
 	_bst=$(rig_exec "$FEDGATECTL" -s "$RIG_DIR/ctl.sock" status 2>&1)
+	if printf '%s\n' "$_bst" | grep -q 'nothing is wired'; then
+		echo "fedgated's sides are not wired together yet (fedgatectl status: nothing is wired)"
+		return 1
+	fi
 	if printf '%s\n' "$_bst" | grep -qi '^sip' &&
 	    printf '%s\n' "$_bst" | grep -qi '^xmpp'; then
 		return 0

@@ -12,7 +12,7 @@ sip_libsip_a_SOURCES = \
 	sip/sip_im.c sip/sip_im.h \
 	sip/sip_echo.c sip/sip_echo.h
 sip_libsip_a_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
-SIP_LIBS = sip/libsip.a $(SOFIA_LIBS) $(OPENSSL_LIBS)
+SIP_LIBS = sip/libsip.a $(XLATE_LIBS) $(SOFIA_LIBS) $(OPENSSL_LIBS)
 
 # Integration tests: the edge is SIPp over TCP behind socat TLS (tests/lib/sipp.sh)
 TESTS += tests/integration/sip-tls.sh tests/integration/sip-message.sh \
@@ -23,6 +23,6 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_sip_conv
 TESTS += tests/unit/test_sip_conv
 tests_unit_test_sip_conv_SOURCES = tests/unit/test_sip_conv.c sip/sip_conv.c sip/sip_conv.h
-tests_unit_test_sip_conv_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_sip_conv_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_sip_conv_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SOFIA_CFLAGS)
+tests_unit_test_sip_conv_LDADD = $(XLATE_LIBS) $(CORE_LIBS) $(CMOCKA_LIBS)
 endif

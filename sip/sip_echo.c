@@ -22,6 +22,7 @@ struct echo_pair {
 
 static struct {
 	int		 on;
+	int		 silent;	/* FG_TEST_SIP_ECHO=silent: never answer */
 	struct echo_pair *pairs;
 } X;
 
@@ -42,6 +43,11 @@ echo_message(uint64_t txid, const struct xl_msg *m, void *arg)
 {
 	struct xl_msg back = *m;
 
+	if (X.silent) {		/* let [sip] answer_timeout answer it */
+		log_info(SIP_MOD, "echo: message txid=%llu left unanswered",
+		    (unsigned long long)txid);
+		return;
+	}
 	sip_answer(txid, NULL);
 	back.from = m->to;
 	back.to = m->from;
@@ -148,6 +154,7 @@ sip_echo_start(void)
 		return 0;
 	sip_set_events(&ev);
 	X.on = 1;
+	X.silent = strcmp(e, "silent") == 0;
 	return 1;
 }
 

@@ -4,7 +4,9 @@
  * each MESSAGE is answered 200 and its text sent back to the sender (the
  * normal outbound path: an INVITE conversation with edge_dialect = lync);
  * a SUBSCRIBE is accepted, a NOTIFY sent, and the watcher is subscribed to
- * in return; presence it receives is mirrored into that NOTIFY.
+ * in return; presence it receives is mirrored into that NOTIFY. With
+ * FG_TEST_SIP_ECHO=silent messages are never answered (the answer timeout
+ * does it).
  */
 #ifndef FG_SIP_SIP_ECHO_H
 #define FG_SIP_SIP_ECHO_H

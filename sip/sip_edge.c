@@ -2,8 +2,10 @@
  * sip_edge: see sip_edge.h. One record per distinct next hop of the local
  * SIP domains, found with route_lookup (the same routing the requests
  * use); a local domain without a route is a record too, Inactive with the
- * reason. Besides the OPTIONS ping, Sofia sends a CRLF keepalive on idle
- * connections every [sip] keepalive (TPTAG_KEEPALIVE, set in sip.c).
+ * reason. The OPTIONS ping every [sip] keepalive is also what keeps the
+ * TLS connection to the edge alive: Sofia's CRLF keepalive
+ * (TPTAG_KEEPALIVE, set in sip.c) writes to the raw socket, so its TLS
+ * transport does not use it; it works with transport = tcp only.
  *
  * Each (re)build is a generation: lookups of an older one are ignored,
  * and when the last lookup of a build is back, the records it did not

@@ -2,9 +2,13 @@
  * sip_im: see sip_im.h.
  *
  * A conversation is one INVITE dialog between a local SIP user and a
- * remote user, opened by either side. One state enum and one state x event
- * function (im_fsm); requests inside the dialog go through a table gated
- * by state. What is owed to the gateway is never lost: every outgoing
+ * remote user, opened by either side. What a conversation does on each
+ * event (open with an INVITE, hold messages, flush them, fail them, hang
+ * up, refuse) is the conversation model of xlate/conv.h (im_model); how it
+ * is done over SIP -- the dialog's own states (answering the INVITE once
+ * the gateway took its first message, waiting for the ACK, BYE sent) -- is
+ * one state enum and one state x event function here (im_fsm). Requests
+ * inside the dialog go through a table gated by state. What is owed to the gateway is never lost: every outgoing
  * message gets its completion, with an error when the conversation dies
  * under it, and every incoming one is answered (sip_txn, owned by the
  * conversation's id).
@@ -21,6 +25,10 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+
+#include "xlate/conv.h"
+#include "xlate/msg.h"
+#include "xlate/typing.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +58,6 @@ enum im_event {
 	IM_EV_2XX,		/* our INVITE was answered 2xx */
 	IM_EV_FAILED,		/* our INVITE failed */
 	IM_EV_BYE,		/* the edge hung up */
-	IM_EV_IDLE,		/* conversation_idle elapsed */
 	IM_EV_SHUTDOWN,
 	IM_EV_BYE_DONE,		/* our BYE was answered (or failed) */
 };
@@ -84,6 +91,7 @@ struct sip_im {
 	uint64_t	 last_ms;
 	struct loop_timer *idle;
 	int		 closing;
+	struct xl_conv	*xc;		/* the conversation model's view */
 	struct sip_im	*next;
 };
 
@@ -94,6 +102,7 @@ static struct {
 } C;
 
 static void im_fsm(struct sip_im *im, enum im_event ev);
+static void im_hangup(struct sip_im *im, enum xl_conv_event ev);
 static int im_request(nta_leg_magic_t *magic, nta_leg_t *leg,
     nta_incoming_t *irq, const sip_t *sip);
 
@@ -163,6 +172,7 @@ im_free(struct sip_im *im)
 		nta_leg_destroy(im->leg);
 	loop_timer_free(im->idle);
 	sip_dialog_tport_release(&im->tp);
+	xl_conv_free(im->xc);
 	free(im);
 }
 
@@ -228,7 +238,7 @@ im_idle_fire(void *arg)
 	if (im == NULL)
 		return;
 	if (now - im->last_ms >= idle)
-		im_fsm(im, IM_EV_IDLE);
+		im_hangup(im, XL_CE_IDLE_TIMEOUT);
 	else
 		loop_timer_set(im->idle, idle - (now - im->last_ms));
 }
@@ -244,12 +254,18 @@ im_touch(struct sip_im *im)
 }
 
 static struct sip_im *
-im_new(const struct xl_addr *local, const struct xl_addr *remote, int uas)
+im_new(const struct xl_addr *local, const struct xl_addr *remote, int uas,
+    const char *conv_id)
 {
 	struct sip_im *im = calloc(1, sizeof(*im));
 
 	if (im == NULL)
 		return NULL;
+	snprintf(im->conv_id, sizeof(im->conv_id), "%s", conv_id);
+	if ((im->xc = xl_conv_new(local, remote, im->conv_id)) == NULL) {
+		free(im);
+		return NULL;
+	}
 	im->id = sip_next_id();
 	im->uas = uas;
 	im->local = *local;
@@ -259,6 +275,19 @@ im_new(const struct xl_addr *local, const struct xl_addr *remote, int uas)
 	C.n++;
 	im_touch(im);
 	return im;
+}
+
+/* The conversation model decides what ev means; the caller carries out
+ * the actions it returns (XL_CA_*). */
+static unsigned
+im_model(struct sip_im *im, enum xl_conv_event ev)
+{
+	unsigned a = xl_conv_event(im->xc, ev, loop_now_ms());
+
+	log_debug(SIP_MOD, "conversation id=%llu: %s: model now %s, actions "
+	    "0x%x", (unsigned long long)im->id, xl_conv_event_name(ev),
+	    xl_conv_state_name(xl_conv_state(im->xc)), a);
+	return a;
 }
 
 /* ---- sending in the dialog ----------------------------------------- */
@@ -284,7 +313,7 @@ im_msg_send(struct im_msg *m)
 
 	m->out = sip_out_send(im->leg, im->local.domain, im->tp, im_msg_done, m,
 	    SIP_METHOD_MESSAGE, NULL,
-	    SIPTAG_CONTENT_TYPE_STR("text/plain;charset=UTF-8"),
+	    SIPTAG_CONTENT_TYPE_STR(XL_SIP_TEXT_CTYPE),
 	    SIPTAG_PAYLOAD_STR(m->text), TAG_END());
 	free(m->text);
 	m->text = NULL;
@@ -328,7 +357,19 @@ im_send_bye(struct sip_im *im)
 		im_close(im);
 }
 
-/* ---- the state machine --------------------------------------------- */
+/* Idle, "gone", no ACK, shutdown: what the model says, BYE if it can. */
+static void
+im_hangup(struct sip_im *im, enum xl_conv_event ev)
+{
+	unsigned a = im_model(im, ev);
+
+	if ((a & XL_CA_SEND_BYE) && (im->state & (IM_ACTIVE | IM_WAIT_ACK)))
+		im_send_bye(im);
+	else if ((a & (XL_CA_SEND_BYE | XL_CA_FORGET)) && im->state != IM_CLOSING)
+		im_close(im);
+}
+
+/* ---- the dialog's state machine ------------------------------------ */
 
 static void
 im_fsm(struct sip_im *im, enum im_event ev)
@@ -348,7 +389,8 @@ im_fsm(struct sip_im *im, enum im_event ev)
 			im_enter_state(im, IM_ACTIVE);
 			if (im->msgs && im->msgs->text == NULL)	/* the first */
 				im_msg_finish(im->msgs, 200, "OK");
-			im_flush(im);
+			if (im_model(im, XL_CE_SIP_INVITE_OK) & XL_CA_FLUSH_QUEUE)
+				im_flush(im);
 		}
 		break;
 	case IM_EV_REFUSED:
@@ -357,7 +399,6 @@ im_fsm(struct sip_im *im, enum im_event ev)
 	case IM_EV_BYE_DONE:
 		im_close(im);
 		break;
-	case IM_EV_IDLE:
 	case IM_EV_SHUTDOWN:
 		if (im->state & (IM_ACTIVE | IM_WAIT_ACK))
 			im_send_bye(im);
@@ -395,7 +436,7 @@ im_invite_later(void *arg)
 	if (ev == 'T') {
 		log_info(SIP_MOD, "conversation id=%llu: no ACK for our 200",
 		    (unsigned long long)im->id);
-		im_fsm(im, IM_EV_IDLE);
+		im_hangup(im, XL_CE_IDLE_TIMEOUT);
 	} else if (ev == 'A') {
 		im_fsm(im, IM_EV_ACK);
 	}
@@ -451,21 +492,21 @@ im_answer_invite(nta_incoming_t *irq, const struct xl_err *err, uint64_t owner)
 
 /* The INVITE's first message (Ms-Text-Format), for the gateway. */
 static int
-im_first_message(nta_incoming_t *irq, const sip_t *sip, struct sip_im *im,
-    char *body, size_t len, size_t *blen)
+im_first_message(nta_incoming_t *irq, const sip_t *sip, char *body,
+    size_t len, size_t *blen)
 {
 	const char *mtf = sip_unknown_header(sip, "Ms-Text-Format");
-	char type[128];
+	char w[200];
+	int rc;
 
 	*blen = 0;
-	if (mtf == NULL)
-		return 0;
-	if (sip_conv_ms_text_format_parse(mtf, type, sizeof(type), body, len,
-	    blen) != 0 || (*blen && (strncasecmp(type, "text/plain", 10) != 0 ||
-	    !sip_conv_utf8_valid(body, *blen)))) {
+	if (mtf == NULL || strstr(mtf, "ms-body=") == NULL)
+		return 0;		/* an INVITE without a first message */
+	if ((rc = xl_ms_text_format_decode(mtf, body, len, blen)) != 0) {
+		snprintf(w, sizeof(w), "malformed Ms-Text-Format header: %s",
+		    xl_strerror(rc));
 		sip_count(SIP_C_REFUSED_REQ);
-		sip_reply(irq, 400, "Bad Request", "malformed Ms-Text-Format "
-		    "header (text/plain, base64 ms-body expected)");
+		sip_reply(irq, 400, "Bad Request", w);
 		return -1;
 	}
 	return 0;
@@ -478,20 +519,17 @@ im_uas_new(nta_incoming_t *irq, const sip_t *sip)
 	const char *cid = sip_unknown_header(sip, "Ms-Conversation-ID");
 	struct sip_im *im;
 
-	if (sip_conv_addr_from_uri(sip->sip_from->a_url->url_user,
-	    sip->sip_from->a_url->url_host, &local) != 0 ||
-	    sip_conv_addr_from_uri(sip->sip_request->rq_url->url_user,
-	    sip->sip_request->rq_url->url_host, &remote) != 0) {
+	if (sip_conv_addr_from_url(sip->sip_from->a_url, &local) != 0 ||
+	    sip_conv_addr_from_url(sip->sip_request->rq_url, &remote) != 0) {
 		sip_reply(irq, 400, "Bad Request", "From or Request-URI is not a "
 		    "user@domain address");
 		return NULL;
 	}
-	if ((im = im_new(&local, &remote, 1)) == NULL) {
+	if ((im = im_new(&local, &remote, 1, cid ? cid :
+	    sip->sip_call_id->i_id)) == NULL) {
 		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
 		return NULL;
 	}
-	snprintf(im->conv_id, sizeof(im->conv_id), "%s",
-	    cid ? cid : sip->sip_call_id->i_id);
 	im->leg = nta_leg_tcreate(sip_agent(), im_request, (nta_leg_magic_t *)im,
 	    SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
 	    SIPTAG_TO(sip->sip_from), NTATAG_REMOTE_CSEQ(sip->sip_cseq->cs_seq),
@@ -532,7 +570,12 @@ sip_im_incoming(nta_incoming_t *irq, const sip_t *sip)
 	}
 	if ((im = im_uas_new(irq, sip)) == NULL)
 		return 0;
-	if (im_first_message(irq, sip, im, body, sizeof(body), &blen) != 0) {
+	if (im_first_message(irq, sip, body, sizeof(body), &blen) != 0) {
+		im_close(im);
+		return 0;
+	}
+	if (!(im_model(im, XL_CE_SIP_INVITE) & XL_CA_ACCEPT_INVITE)) {
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
 		im_close(im);
 		return 0;
 	}
@@ -573,6 +616,11 @@ static void
 im_in_message(struct sip_im *im, nta_incoming_t *irq, const sip_t *sip)
 {
 	im_touch(im);
+	if (!(im_model(im, XL_CE_SIP_MESSAGE) & XL_CA_DELIVER)) {
+		sip_reply(irq, SIP_481_NO_TRANSACTION, "the conversation is not "
+		    "open");
+		return;
+	}
 	if (im->state == IM_WAIT_ACK)	/* the ACK may trail the first MESSAGE */
 		im_fsm(im, IM_EV_ACK);
 	sip_page_deliver(irq, sip, &im->local, &im->remote, im->conv_id, im->id);
@@ -590,15 +638,14 @@ im_in_info(struct sip_im *im, nta_incoming_t *irq, const sip_t *sip)
 	    .type = XL_MSG_CHAT, .thread = im->conv_id };
 
 	im_touch(im);
-	if (ct == NULL || pl == NULL || (strcasecmp(ct, "application/xml") != 0 &&
-	    strcasecmp(ct, "text/xml") != 0)) {
+	if (ct == NULL || pl == NULL || xl_body_classify(ct) != XL_BODY_KEYBOARD) {
 		sip_count(SIP_C_REFUSED_REQ);
 		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
-		    SIPTAG_ACCEPT_STR("application/xml"), TAG_END());
+		    SIPTAG_ACCEPT_STR(XL_KEYBOARD_CTYPE), TAG_END());
 		nta_incoming_destroy(irq);
 		return;
 	}
-	if (sip_conv_keyboard_parse(pl->pl_data, pl->pl_len, &m.chat_state) != 0) {
+	if (xl_keyboard_parse(pl->pl_data, pl->pl_len, &m.chat_state) != 0) {
 		sip_count(SIP_C_REFUSED_REQ);
 		sip_reply(irq, 400, "Bad Request", "INFO body is not a "
 		    "KeyboardActivity document");
@@ -612,6 +659,7 @@ im_in_info(struct sip_im *im, nta_incoming_t *irq, const sip_t *sip)
 static void
 im_in_bye(struct sip_im *im, nta_incoming_t *irq, const sip_t *sip)
 {
+	(void)im_model(im, XL_CE_SIP_BYE);	/* over, whatever its state */
 	sip_reply(irq, SIP_200_OK, NULL);
 	im_fsm(im, IM_EV_BYE);
 }
@@ -678,8 +726,9 @@ im_invite_done(void *arg, int status, const char *phrase, const sip_t *sip,
 		log_info(SIP_MOD, "conversation id=%llu: INVITE to %s@%s failed: "
 		    "%d %s", (unsigned long long)im->id, im->local.user,
 		    im->local.domain, status, phrase ? phrase : "");
-		while (im->msgs)
-			im_msg_finish(im->msgs, status, phrase);
+		if (im_model(im, XL_CE_SIP_INVITE_FAILED) & XL_CA_FAIL_QUEUE)
+			while (im->msgs)
+				im_msg_finish(im->msgs, status, phrase);
 		im_fsm(im, IM_EV_FAILED);
 		return;
 	}
@@ -704,7 +753,7 @@ im_send_invite(struct sip_im *im, struct im_msg *first)
 	n = snprintf(hdr, hlen, "Ms-Conversation-ID: %s\r\nMs-Text-Format: ",
 	    im->conv_id);
 	mtf = hdr + n;
-	if (sip_conv_ms_text_format_make(first->text, first->len, mtf,
+	if (xl_ms_text_format_encode(first->text, first->len, mtf,
 	    hlen - (size_t)n) != 0 ||
 	    sip_conv_sdp_make(sip_hostname(), sip_cfg()->sip_listen.port, "null",
 	    sdp, sizeof(sdp)) < 0 ||
@@ -733,7 +782,7 @@ im_send_invite(struct sip_im *im, struct im_msg *first)
 static struct sip_im *
 im_uac_new(const struct xl_msg *m)
 {
-	char from[URI_MAX + 2], to[URI_MAX + 2], uri[URI_MAX];
+	char from[URI_MAX + 2], to[URI_MAX + 2], uri[URI_MAX], cid[128];
 	struct sip_im *im;
 
 	if (sip_conv_addr_to_uri(&m->from, uri, sizeof(uri)) != 0)
@@ -742,7 +791,14 @@ im_uac_new(const struct xl_msg *m)
 	if (sip_conv_addr_to_uri(&m->to, uri, sizeof(uri)) != 0)
 		return NULL;
 	snprintf(to, sizeof(to), "<%s>", uri);
-	if ((im = im_new(&m->to, &m->from, 0)) == NULL)
+	if (m->thread && *m->thread && strlen(m->thread) < 120 &&
+	    strpbrk(m->thread, "\r\n") == NULL)
+		snprintf(cid, sizeof(cid), "%s", m->thread);
+	else
+		snprintf(cid, sizeof(cid), "fg%llx%llx",
+		    (unsigned long long)sip_next_id(),
+		    (unsigned long long)loop_now_ms());
+	if ((im = im_new(&m->to, &m->from, 0, cid)) == NULL)
 		return NULL;
 	im->leg = nta_leg_tcreate(sip_agent(), im_request, (nta_leg_magic_t *)im,
 	    SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
@@ -750,12 +806,6 @@ im_uac_new(const struct xl_msg *m)
 		im_close(im);
 		return NULL;
 	}
-	if (m->thread && *m->thread && strlen(m->thread) < sizeof(im->conv_id) &&
-	    strpbrk(m->thread, "\r\n") == NULL)
-		snprintf(im->conv_id, sizeof(im->conv_id), "%s", m->thread);
-	else
-		snprintf(im->conv_id, sizeof(im->conv_id), "fg%llx%llx",
-		    (unsigned long long)im->id, (unsigned long long)loop_now_ms());
 	im_enter_state(im, IM_INVITING);
 	return im;
 }
@@ -787,9 +837,11 @@ sip_im_send(const struct xl_msg *m, uint64_t cookie, sip_done_fn *done,
 {
 	struct sip_im *im;
 	struct im_msg *q;
+	const char *ctype;
+	unsigned a;
 
 	if (m->body == NULL || m->body_len >= BODY_MAX ||
-	    !sip_conv_utf8_valid(m->body, m->body_len) ||
+	    xl_body_to_sip(m->body, m->body_len, &ctype) != 0 ||
 	    !config_is_local_domain(sip_cfg(), m->to.domain))
 		return -1;
 	if ((q = calloc(1, sizeof(*q))) == NULL ||
@@ -814,7 +866,8 @@ sip_im_send(const struct xl_msg *m, uint64_t cookie, sip_done_fn *done,
 		pp = &(*pp)->next;
 	*pp = q;
 	im_touch(im);
-	if (im->state == IM_INVITING && im->invite == NULL && im->msgs == q) {
+	a = im_model(im, XL_CE_XMPP_MESSAGE);
+	if (a & XL_CA_SEND_INVITE) {
 		if (im_send_invite(im, q) != 0) {
 			im->msgs = NULL;
 			free(q->text);
@@ -823,9 +876,9 @@ sip_im_send(const struct xl_msg *m, uint64_t cookie, sip_done_fn *done,
 			return -1;
 		}
 		sip_count(SIP_C_MSG_OUT);
-	} else if (im->state == IM_ACTIVE) {
+	} else if ((a & XL_CA_SEND_MESSAGE) && im->state == IM_ACTIVE) {
 		im_msg_send(q);
-	}			/* else queued until the 2xx or the ACK */
+	}	/* else held (XL_CA_QUEUE): until the 2xx, or the edge's ACK */
 	return 0;
 }
 
@@ -844,14 +897,14 @@ sip_im_send_chat_state(const struct xl_msg *m)
 	if (im == NULL || !(im->state & (IM_ACTIVE | IM_WAIT_ACK)))
 		return 0;		/* no conversation: typing is dropped */
 	if (m->chat_state == XL_CS_GONE) {
-		im_fsm(im, IM_EV_IDLE);
+		im_hangup(im, XL_CE_XMPP_GONE);
 		return 0;
 	}
-	if (sip_conv_keyboard_make(m->chat_state, doc, sizeof(doc)) < 0)
+	if (xl_keyboard_write(m->chat_state, doc, sizeof(doc)) < 0)
 		return -1;
 	im_touch(im);
 	return sip_out_send(im->leg, im->local.domain, im->tp, im_info_done, NULL,
-	    SIP_METHOD_INFO, NULL, SIPTAG_CONTENT_TYPE_STR("application/xml"),
+	    SIP_METHOD_INFO, NULL, SIPTAG_CONTENT_TYPE_STR(XL_KEYBOARD_CTYPE),
 	    SIPTAG_PAYLOAD_STR(doc), TAG_END()) ? 0 : -1;
 }
 

@@ -198,9 +198,10 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		return 0;
 	if (sip == NULL || nta_sip_is_internal(sip)) {
 		/* nta made it up: refused connection, no answer in time */
-		const char *tls = o->tp ? sip_tls_failure(o->tp) : NULL;
-		snprintf(reason, sizeof(reason), "%d %s%s%s", status, phrase,
-		    tls ? ": " : "", tls ? tls : "");
+		char tls[400];
+		int known = o->tp && sip_tls_failure(o->tp, tls, sizeof(tls)) == 0;
+		snprintf(reason, sizeof(reason), "%d %s%s%.400s", status, phrase,
+		    known ? ": " : "", known ? tls : "");
 		if (status != 408) {
 			out_hop_failed(o, reason);
 			return 0;
@@ -236,8 +237,7 @@ out_watch(struct sip_out *o)
 static void
 out_watch_one(struct sip_out *o)
 {
-	char reason[500];
-	const char *why;
+	char reason[500], why[400];
 
 	if (nta_outgoing_status(o->orq) > 0) {
 		out_unwatch(o);
@@ -251,13 +251,14 @@ out_watch_one(struct sip_out *o)
 		o->connected = 1;
 	if (!tport_is_closed(o->tp))
 		return;
-	why = sip_tls_failure(o->tp);
+	if (sip_tls_failure(o->tp, why, sizeof(why)) != 0)
+		snprintf(why, sizeof(why), "closed before it was established");
 	if (o->connected)
 		snprintf(reason, sizeof(reason), "connection to %s closed before "
 		    "the answer", out_hop(o));
 	else
-		snprintf(reason, sizeof(reason), "connection to %s failed: %s",
-		    out_hop(o), why ? why : "closed before it was established");
+		snprintf(reason, sizeof(reason), "connection to %.80s failed: %.400s",
+		    out_hop(o), why);
 	out_hop_failed(o, reason);
 }
 

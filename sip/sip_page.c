@@ -14,6 +14,10 @@
 #include "core/config.h"
 #include "core/log.h"
 
+#include "xlate/err.h"
+#include "xlate/msg.h"
+#include "xlate/typing.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,38 +49,15 @@ sip_unknown_header(const sip_t *sip, const char *name)
 	return NULL;
 }
 
-static int
-addr_of(const url_t *u, struct xl_addr *a)
-{
-	return sip_conv_addr_from_uri(u->url_user, u->url_host, a);
-}
-
-/* The body as a NUL-terminated string the caller frees; NULL when absent. */
-static char *
-body_dup(const sip_t *sip, size_t *len)
-{
-	const sip_payload_t *pl = sip->sip_payload;
-	char *b;
-
-	*len = 0;
-	if (pl == NULL || pl->pl_len == 0)
-		return NULL;
-	if ((b = malloc(pl->pl_len + 1)) == NULL)
-		return NULL;
-	memcpy(b, pl->pl_data, pl->pl_len);
-	b[pl->pl_len] = '\0';
-	*len = pl->pl_len;
-	return b;
-}
-
 /* Typing in page mode: answered at once. */
 static void
-deliver_chat_state(nta_incoming_t *irq, const sip_t *sip, struct xl_msg *m,
-    const char *body, size_t len)
+deliver_chat_state(nta_incoming_t *irq, struct xl_msg *m, const char *body,
+    size_t len)
 {
 	const struct sip_events *ev = sip_ev();
+	unsigned refresh;
 
-	if (sip_conv_iscomposing_parse(body, len, &m->chat_state) != 0) {
+	if (xl_iscomposing_parse(body, len, &m->chat_state, &refresh) != 0) {
 		sip_count(SIP_C_REFUSED_REQ);
 		sip_reply(irq, 400, "Bad Request", "malformed isComposing "
 		    "document (RFC 3994)");
@@ -87,89 +68,122 @@ deliver_chat_state(nta_incoming_t *irq, const sip_t *sip, struct xl_msg *m,
 		ev->chat_state(m, ev->arg);
 }
 
+/* 415 with what we take, and why. */
+static void
+refuse_media(nta_incoming_t *irq, const char *ctype, const char *why)
+{
+	char w[400], wh[500];
+
+	snprintf(w, sizeof(w), "Content-Type %s is not supported%s%s",
+	    ctype[0] ? ctype : "(none)", why ? ": " : "", why ? why : "");
+	sip_count(SIP_C_REFUSED_REQ);
+	nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
+	    SIPTAG_ACCEPT_STR(PAGE_ACCEPT),
+	    SIPTAG_WARNING_STR(sip_warning_fmt(wh, sizeof(wh), w)), TAG_END());
+	nta_incoming_destroy(irq);
+}
+
+/*
+ * The text of a MESSAGE body (xlate decodes charsets, HTML, CPIM,
+ * multipart). NULL when it was refused: irq is answered then.
+ */
+static char *
+body_text(nta_incoming_t *irq, const char *ctype, const sip_payload_t *pl,
+    size_t *n)
+{
+	size_t cap = pl->pl_len * 3 + 1;
+	char *text = malloc(cap), w[200];
+	int rc;
+
+	if (text == NULL) {
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return NULL;
+	}
+	rc = xl_body_from_sip(ctype, pl->pl_data, pl->pl_len, text, cap, n);
+	if (rc == 0)
+		return text;
+	free(text);
+	if (rc == XL_E_MEDIA || rc == XL_E_CHARSET) {
+		refuse_media(irq, ctype, xl_strerror(rc));
+		return NULL;
+	}
+	snprintf(w, sizeof(w), "body not taken: %s", xl_strerror(rc));
+	sip_count(SIP_C_REFUSED_REQ);
+	sip_reply(irq, 400, "Bad Request", w);
+	return NULL;
+}
+
+/* Text for the gateway: the request waits for its verdict (sip_txn). */
+static void
+deliver_text(nta_incoming_t *irq, const sip_t *sip, const struct xl_msg *m,
+    uint64_t owner)
+{
+	const struct sip_events *ev = sip_ev();
+	uint64_t txid;
+
+	if (ev == NULL || ev->message == NULL) {
+		sip_reply(irq, 480, "Temporarily Unavailable", "the XMPP side is "
+		    "not connected to the gateway");
+		return;
+	}
+	if ((txid = sip_txn_defer(irq, sip_txn_answer_plain, owner)) == 0) {
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return;
+	}
+	sip_count(SIP_C_MSG_IN);
+	log_debug(SIP_MOD, "MESSAGE call-id=%s txid=%llu %s@%s -> %s@%s",
+	    sip->sip_call_id->i_id, (unsigned long long)txid, m->from.user,
+	    m->from.domain, m->to.user, m->to.domain);
+	ev->message(txid, m, ev->arg);
+}
+
 void
 sip_page_deliver(nta_incoming_t *irq, const sip_t *sip,
     const struct xl_addr *from, const struct xl_addr *to, const char *thread,
     uint64_t owner)
 {
-	const struct sip_events *ev = sip_ev();
-	const sip_content_type_t *ct = sip->sip_content_type;
-	const char *charset = NULL;
+	const sip_payload_t *pl = sip->sip_payload;
 	struct xl_msg m;
-	enum sip_body kind;
-	char *body, *text = NULL, w[300], wh[400];
-	size_t len, tlen;
-	uint64_t txid;
+	char ctype[256], *text;
+	size_t n;
 
 	memset(&m, 0, sizeof(m));
 	if (from && to) {
 		m.from = *from;
 		m.to = *to;
-	} else if (addr_of(sip->sip_from->a_url, &m.from) != 0 ||
-	    addr_of(sip->sip_request->rq_url, &m.to) != 0) {
+	} else if (sip_conv_addr_from_url(sip->sip_from->a_url, &m.from) != 0 ||
+	    sip_conv_addr_from_url(sip->sip_request->rq_url, &m.to) != 0) {
 		sip_reply(irq, 400, "Bad Request", "From or Request-URI is not "
 		    "a user@domain address");
 		return;
 	}
-	if ((body = body_dup(sip, &len)) == NULL) {
+	if (pl == NULL || pl->pl_len == 0) {
 		sip_reply(irq, 400, "Bad Request", "MESSAGE without a body");
 		return;
 	}
-	if (ct && ct->c_params)
-		charset = msg_params_find(ct->c_params, "charset=");
-	kind = sip_conv_body_kind(ct ? ct->c_type : NULL, charset);
+	if (sip_conv_ctype(sip->sip_content_type, ctype, sizeof(ctype)) != 0) {
+		refuse_media(irq, "(too long)", NULL);
+		return;
+	}
 	m.type = XL_MSG_CHAT;
 	m.thread = thread;
-	switch (kind) {
-	case SIP_BODY_UNSUPPORTED:
-		snprintf(w, sizeof(w), "Content-Type %s%s%s is not supported",
-		    ct ? ct->c_type : "(none)", charset ? "; charset=" : "",
-		    charset ? charset : "");
-		sip_count(SIP_C_REFUSED_REQ);
-		nta_incoming_treply(irq, SIP_415_UNSUPPORTED_MEDIA,
-		    SIPTAG_ACCEPT_STR(PAGE_ACCEPT),
-		    SIPTAG_WARNING_STR(sip_warning_fmt(wh, sizeof(wh), w)), TAG_END());
-		nta_incoming_destroy(irq);
-		goto out;
-	case SIP_BODY_ISCOMPOSING:
-		deliver_chat_state(irq, sip, &m, body, len);
-		goto out;
-	case SIP_BODY_HTML:
-		if ((text = malloc(len + 1)) == NULL ||
-		    sip_conv_html_to_text(body, len, text, len + 1, &tlen) != 0) {
-			sip_reply(irq, 400, "Bad Request", "malformed text/html body");
-			goto out;
-		}
+	switch (xl_body_classify(ctype)) {
+	case XL_BODY_ISCOMPOSING:
+		deliver_chat_state(irq, &m, pl->pl_data, pl->pl_len);
+		return;
+	case XL_BODY_TEXT:
 		break;
-	case SIP_BODY_TEXT:
-		tlen = len;
-		break;
+	default:
+		refuse_media(irq, ctype, NULL);
+		return;
 	}
-	if (!sip_conv_utf8_valid(text ? text : body, tlen)) {
-		sip_count(SIP_C_REFUSED_REQ);
-		sip_reply(irq, 400, "Bad Request", "body is not valid UTF-8");
-		goto out;
-	}
-	if (ev == NULL || ev->message == NULL) {
-		sip_reply(irq, 480, "Temporarily Unavailable", "the XMPP side is "
-		    "not connected to the gateway");
-		goto out;
-	}
-	m.body = text ? text : body;
-	m.body_len = tlen;
+	if ((text = body_text(irq, ctype, pl, &n)) == NULL)
+		return;
+	m.body = text;
+	m.body_len = n;
 	m.chat_state = XL_CS_ACTIVE;
-	if ((txid = sip_txn_defer(irq, sip_txn_answer_plain, owner)) == 0) {
-		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
-		goto out;
-	}
-	sip_count(SIP_C_MSG_IN);
-	log_debug(SIP_MOD, "MESSAGE call-id=%s txid=%llu %s@%s -> %s@%s",
-	    sip->sip_call_id->i_id, (unsigned long long)txid, m.from.user,
-	    m.from.domain, m.to.user, m.to.domain);
-	ev->message(txid, &m, ev->arg);
-out:
+	deliver_text(irq, sip, &m, owner);
 	free(text);
-	free(body);
 }
 
 int
@@ -209,7 +223,8 @@ sip_done_call(const struct sip_done *d, int status, const char *phrase)
 		return;
 	}
 	memset(&err, 0, sizeof(err));
-	sip_conv_err_from_status(status, phrase, &err);
+	if (xl_err_from_sip(status, phrase, &err) != 0)
+		xl_err_set(&err, XL_ERR_UNDEFINED_CONDITION);
 	d->fn(d->cookie, &err, d->arg);
 }
 
@@ -302,10 +317,11 @@ int
 sip_page_send(const struct xl_msg *m, uint64_t cookie, sip_done_fn *done,
     void *arg)
 {
-	if (m->body == NULL || !sip_conv_utf8_valid(m->body, m->body_len))
+	const char *ctype;
+
+	if (m->body == NULL || xl_body_to_sip(m->body, m->body_len, &ctype) != 0)
 		return -1;
-	if (page_send_body(m, "text/plain;charset=UTF-8", m->body, cookie, done,
-	    arg) != 0)
+	if (page_send_body(m, ctype, m->body, cookie, done, arg) != 0)
 		return -1;
 	sip_count(SIP_C_MSG_OUT);
 	return 0;
@@ -316,9 +332,9 @@ sip_page_send_chat_state(const struct xl_msg *m)
 {
 	char doc[512];
 
-	if (sip_conv_iscomposing_make(m->chat_state, doc, sizeof(doc)) < 0)
+	if (xl_iscomposing_write(m->chat_state, 0, doc, sizeof(doc)) < 0)
 		return -1;
-	return page_send_body(m, "application/im-iscomposing+xml", doc, 0,
+	return page_send_body(m, XL_ISCOMPOSING_CTYPE, doc, 0,
 	    NULL, NULL);
 }
 

@@ -18,6 +18,8 @@
 #include "core/log.h"
 #include "core/loop.h"
 
+#include "xlate/pres.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,8 +31,6 @@
 
 #define URI_MAX		(XL_LOCAL_MAX * 3 + XL_DOMAIN_MAX + 8)
 #define LINGER_MS	5000	/* a terminated dialog absorbs late NOTIFYs */
-#define CT_PIDF		"application/pidf+xml"
-#define CT_CATEGORIES	"application/msrtc-event-categories+xml"
 
 enum sub_role {
 	SUB_NOTIFIER,	/* the edge subscribed to a remote user */
@@ -240,16 +240,16 @@ static void sub_notify_done(void *arg, int status, const char *phrase,
 static int
 sub_body(struct sip_sub *s, char *buf, size_t len, const char **ctype)
 {
-	char entity[URI_MAX];
+	struct xl_pres p = s->pres;
 
-	if (sip_conv_addr_to_uri(&s->remote, entity, sizeof(entity)) != 0)
-		return -1;
+	p.from = s->remote;		/* the presentity */
+	p.to = s->local;
 	if (s->flags & SUBF_CATEGORIES) {
-		*ctype = CT_CATEGORIES;
-		return sip_conv_categories_make(&s->pres, entity, buf, len);
+		*ctype = XL_MSRTC_CTYPE;
+		return xl_msrtc_write(&p, buf, len) == 0 ? 0 : -1;
 	}
-	*ctype = CT_PIDF;
-	return sip_conv_pidf_make(&s->pres, entity, buf, len);
+	*ctype = XL_PIDF_CTYPE;
+	return xl_pidf_write(&p, buf, len) == 0 ? 0 : -1;
 }
 
 /*
@@ -348,7 +348,7 @@ sub_send_subscribe(struct sip_sub *s, unsigned expires)
 	    (void *)(uintptr_t)s->id, SIP_METHOD_SUBSCRIBE, ruri,
 	    SIPTAG_FROM_STR(s->from), SIPTAG_CALL_ID_STR(s->call_id),
 	    SIPTAG_EVENT_STR("presence"), SIPTAG_EXPIRES_STR(exp), SIPTAG_CONTACT(sip_our_contact()),
-	    SIPTAG_ACCEPT_STR(lync ? CT_PIDF ", " CT_CATEGORIES : CT_PIDF),
+	    SIPTAG_ACCEPT_STR(lync ? XL_PIDF_CTYPE ", " XL_MSRTC_CTYPE : XL_PIDF_CTYPE),
 	    TAG_IF(lync, SIPTAG_SUPPORTED_STR("ms-benotify, "
 	    "ms-piggyback-first-notify")),
 	    TAG_END());
@@ -483,10 +483,10 @@ pick_format(const sip_t *sip, unsigned *flags)
 	for (const sip_accept_t *a = sip->sip_accept; a; a = a->ac_next) {
 		if (a->ac_type == NULL)
 			continue;
-		if (strcasecmp(a->ac_type, CT_PIDF) == 0 ||
+		if (strcasecmp(a->ac_type, XL_PIDF_CTYPE) == 0 ||
 		    strcmp(a->ac_type, "*/*") == 0)
 			return 0;
-		if (strcasecmp(a->ac_type, CT_CATEGORIES) == 0)
+		if (strcasecmp(a->ac_type, XL_MSRTC_CTYPE) == 0)
 			categories = 1;
 	}
 	if (!categories)
@@ -550,6 +550,51 @@ sub_answer(struct sip_sub *s, nta_incoming_t *irq, unsigned expires)
 		sub_send_notify(s);
 }
 
+/*
+ * The notifier's side of a new subscription: the record and its dialog
+ * leg (our tag in the answer). NULL when irq was answered with an error.
+ */
+static struct sip_sub *
+sub_notifier_new(nta_incoming_t *irq, const sip_t *sip, unsigned flags)
+{
+	struct sip_sub *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return NULL;
+	}
+	s->id = sip_next_id();
+	s->role = SUB_NOTIFIER;
+	s->state = SUB_PENDING;
+	s->flags = flags | SUBF_ANSWERING |
+	    (has_feature(sip, "ms-benotify") ? SUBF_BENOTIFY : 0) |
+	    (has_feature(sip, "ms-piggyback-first-notify") ? SUBF_PIGGYBACK : 0);
+	s->pres.lync_availability = -1;
+	if (sip_conv_addr_from_url(sip->sip_from->a_url, &s->local) != 0 ||
+	    sip_conv_addr_from_url(sip->sip_request->rq_url, &s->remote) != 0) {
+		free(s);
+		sip_reply(irq, 400, "Bad Request", "From or Request-URI is not a "
+		    "user@domain address");
+		return NULL;
+	}
+	s->leg = nta_leg_tcreate(sip_agent(), sub_request, (nta_leg_magic_t *)s,
+	    SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
+	    SIPTAG_TO(sip->sip_from),
+	    NTATAG_REMOTE_CSEQ(sip->sip_cseq->cs_seq), TAG_END());
+	if (s->leg == NULL || nta_leg_tag(s->leg, NULL) == NULL) {
+		sub_free(s);
+		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return NULL;
+	}
+	nta_leg_server_route(s->leg, sip->sip_record_route, sip->sip_contact);
+	nta_incoming_tag(irq, nta_leg_get_tag(s->leg));
+	sip_dialog_tport(&s->tp, irq);
+	s->next = B.head;
+	B.head = s;
+	B.n++;
+	return s;
+}
+
 int
 sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 {
@@ -563,7 +608,7 @@ sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 	if (pick_format(sip, &flags) != 0) {
 		sip_count(SIP_C_REFUSED_REQ);
 		sip_reply(irq, SIP_406_NOT_ACCEPTABLE, "we send "
-		    CT_PIDF " or " CT_CATEGORIES);
+		    XL_PIDF_CTYPE " or " XL_MSRTC_CTYPE);
 		return 0;
 	}
 	if (ev == NULL || ev->subscribe == NULL) {
@@ -571,42 +616,9 @@ sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 		    "not connected to the gateway");
 		return 0;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+	if ((s = sub_notifier_new(irq, sip, flags)) == NULL)
 		return 0;
-	}
-	s->id = sip_next_id();
-	s->role = SUB_NOTIFIER;
-	s->state = SUB_PENDING;
-	s->flags = flags | SUBF_ANSWERING |
-	    (has_feature(sip, "ms-benotify") ? SUBF_BENOTIFY : 0) |
-	    (has_feature(sip, "ms-piggyback-first-notify") ? SUBF_PIGGYBACK : 0);
-	s->pres.lync_availability = -1;
-	if (sip_conv_addr_from_uri(sip->sip_from->a_url->url_user,
-	    sip->sip_from->a_url->url_host, &s->local) != 0 ||
-	    sip_conv_addr_from_uri(sip->sip_request->rq_url->url_user,
-	    sip->sip_request->rq_url->url_host, &s->remote) != 0) {
-		free(s);
-		sip_reply(irq, 400, "Bad Request", "From or Request-URI is not a "
-		    "user@domain address");
-		return 0;
-	}
-	s->leg = nta_leg_tcreate(sip_agent(), sub_request, (nta_leg_magic_t *)s,
-	    SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
-	    SIPTAG_TO(sip->sip_from),
-	    NTATAG_REMOTE_CSEQ(sip->sip_cseq->cs_seq), TAG_END());
-	if (s->leg == NULL || nta_leg_tag(s->leg, NULL) == NULL) {
-		sub_free(s);
-		sip_reply(irq, SIP_500_INTERNAL_SERVER_ERROR, NULL);
-		return 0;
-	}
-	nta_leg_server_route(s->leg, sip->sip_record_route, sip->sip_contact);
-	nta_incoming_tag(irq, nta_leg_get_tag(s->leg));
-	sip_dialog_tport(&s->tp, irq);
 	s->expires = expires;
-	s->next = B.head;
-	B.head = s;
-	B.n++;
 	log_info(SIP_MOD, "subscription id=%llu: %s@%s subscribes to %s@%s "
 	    "expires=%u%s%s", (unsigned long long)s->id, s->local.user,
 	    s->local.domain, s->remote.user, s->remote.domain, expires,
@@ -621,6 +633,7 @@ sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 		return 0;
 	}
 	sub_arm(s);
+	/* the gateway may sip_notify() at once: it is held for our answer */
 	x = (struct xl_sub){ .from = s->local, .to = s->remote,
 	    .type = XL_SUB_SUBSCRIBE };
 	ev->subscribe(s->id, &x, expires, ev->arg);
@@ -665,7 +678,11 @@ sub_in_subscribe(struct sip_sub *s, nta_incoming_t *irq, const sip_t *sip)
 
 /* ---- watcher: NOTIFY / BENOTIFY from the edge ---------------------- */
 
-/* Parse a presence body and hand it to the gateway. -1 when malformed. */
+/*
+ * Read a presence body (xlate: PIDF, Lync categories). 0 = p holds the
+ * state, 1 = a valid document with nothing to tell (categories without
+ * availability), -1 = not a presence document we read.
+ */
 static int
 sub_parse_presence(struct sip_sub *s, const sip_t *sip, struct xl_pres *p,
     char *status, size_t slen)
@@ -673,16 +690,18 @@ sub_parse_presence(struct sip_sub *s, const sip_t *sip, struct xl_pres *p,
 	const char *ct = sip->sip_content_type ? sip->sip_content_type->c_type :
 	    NULL;
 	const sip_payload_t *pl = sip->sip_payload;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
+	if (ct && strcasecmp(ct, XL_PIDF_CTYPE) == 0)
+		rc = xl_pidf_parse(pl->pl_data, pl->pl_len, p, status, slen);
+	else if (ct && strcasecmp(ct, XL_MSRTC_CTYPE) == 0)
+		rc = xl_msrtc_parse(pl->pl_data, pl->pl_len, p, status, slen);
+	else
+		return -1;
 	p->from = s->local;
 	p->to = s->remote;
-	if (ct && strcasecmp(ct, CT_PIDF) == 0)
-		return sip_conv_pidf_parse(pl->pl_data, pl->pl_len, p, status, slen);
-	if (ct && strcasecmp(ct, CT_CATEGORIES) == 0)
-		return sip_conv_categories_parse(pl->pl_data, pl->pl_len, p,
-		    status, slen);
-	return -1;
+	return rc == 0 ? 0 : rc == XL_E_UNMAPPABLE ? 1 : -1;
 }
 
 static void
@@ -692,7 +711,11 @@ sub_presence_in(struct sip_sub *s, const sip_t *sip)
 	struct xl_pres p;
 	char status[1024];
 
-	if (sub_parse_presence(s, sip, &p, status, sizeof(status)) != 0) {
+	int rc = sub_parse_presence(s, sip, &p, status, sizeof(status));
+
+	if (rc == 1)
+		return;			/* nothing to tell */
+	if (rc != 0) {
 		log_info(SIP_MOD, "subscription id=%llu: presence body not "
 		    "understood (%s)", (unsigned long long)s->id,
 		    sip->sip_content_type ? sip->sip_content_type->c_type : "none");
@@ -739,7 +762,7 @@ sub_body_ok(struct sip_sub *s, const sip_t *sip)
 	char status[1024];
 
 	return sip->sip_payload == NULL || sip->sip_payload->pl_len == 0 ||
-	    sub_parse_presence(s, sip, &p, status, sizeof(status)) == 0;
+	    sub_parse_presence(s, sip, &p, status, sizeof(status)) >= 0;
 }
 
 static void

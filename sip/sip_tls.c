@@ -244,12 +244,14 @@ conn_open(const void *tp, const char *peer, int outgoing)
 	return c;
 }
 
-const char *
-sip_tls_failure(const void *tport)
+int
+sip_tls_failure(const void *tport, char *buf, size_t len)
 {
 	struct sip_conn *c = conn_find(tport);
 
-	return c && c->failure[0] ? c->failure : NULL;
+	if (c == NULL || c->failure[0] == '\0')
+		return -1;
+	return snprintf(buf, len, "%s", c->failure) < (int)len ? 0 : -1;
 }
 
 uint64_t

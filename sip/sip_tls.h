@@ -32,9 +32,9 @@ int	sip_tls_cert_names_host(const char *certfile, const char *host,
 int	sip_tls_peer_ok(msg_t *msg, char *names, size_t len);
 void	sip_tls_log_start(void);
 void	sip_tls_log_stop(void);
-/* Why the connection behind tport (a tport_t *) failed, if the tap saw it;
- * NULL otherwise. Valid until the next Sofia log line. */
-const char *sip_tls_failure(const void *tport);
+/* Why the connection behind tport (a tport_t *) failed, into buf; -1
+ * when the tap did not see it fail. */
+int	sip_tls_failure(const void *tport, char *buf, size_t len);
 uint64_t sip_tls_refused_count(void);
 /* fedgatectl connections: the TLS connections the tap has seen open. */
 void	sip_tls_connections(FILE *out);

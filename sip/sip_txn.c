@@ -176,7 +176,7 @@ sip_txn_answer_plain(nta_incoming_t *irq, const struct xl_err *err,
     uint64_t owner)
 {
 	const char *phrase;
-	int status = sip_conv_status_from_err(err, &phrase);
+	int status = sip_conv_status(err, &phrase);
 	char w[512];
 
 	if (err && err->text)

@@ -4,7 +4,7 @@
 # foreign From, policy, local target, unsupported / malformed / non-UTF-8
 # bodies, a malformed request, Max-Forwards, loops, unknown methods --
 # each refused with the right status and a Warning, and the gateway keeps
-# serving.
+# serving; a MESSAGE the other side never answers gets 504 in bounded time.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/rig.sh"
 . "$top_srcdir/tests/lib/sipp.sh"
@@ -51,9 +51,11 @@ case $ans in
 *"Accept: text/plain, text/html, application/im-iscomposing+xml"*) tap_ok "the 415 lists what is accepted" ;;
 *) tap_not_ok "the 415 lists what is accepted" "$ans" ;;
 esac
-expect "a charset other than UTF-8: 415" 415 "Content-Type text/plain; charset=ISO-8859-1 is not supported" \
-	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=ISO-8859-1" "hello")"
-expect "a body that is not UTF-8: 400" 400 "body is not valid UTF-8" \
+expect "a charset we do not know: 415" 415 "Content-Type text/plain;charset=klingon is not supported" \
+	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=klingon" "hello")"
+expect "a body in ISO-8859-1 is taken (converted)" 200 "" \
+	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=ISO-8859-1" "$(printf 'caf\351')")"
+expect "a body that is not the UTF-8 it claims: 400" 400 "body not taken: invalid UTF-8" \
 	"$(msg sip:bob@xmpp.test sip:alice@sip.test "text/plain;charset=UTF-8" "$(printf 'caf\351')")"
 expect "a MESSAGE without a body: 400" 400 "MESSAGE without a body" \
 	"$(msg sip:bob@xmpp.test sip:alice@sip.test "" "")"
@@ -93,6 +95,26 @@ case $out in
 *'fedgate_sip_messages_total{direction="in"}'*) tap_ok "stats count the messages" ;;
 *) tap_not_ok "stats count the messages" "$out" ;;
 esac
+rig_stop fedgated TERM
+check_eq "SIGTERM stops fedgated cleanly" 0 "$?"
+
+# ---- an answer that never comes: [sip] answer_timeout answers -----------
+mv "$RIG_DIR/fedgated.log" "$RIG_DIR/fedgated-1.log"
+sip_conf "edge_dialect = standard
+answer_timeout = 1s"
+SIP_ECHO=silent sip_gw_start || { tap_not_ok "fedgated starts"; done_testing; exit 1; }
+t0=$(date +%s%N)
+# the connection stays open (a TLS close would end the transaction)
+ans=$({ sip_request MESSAGE sip:bob@xmpp.test sip:alice@sip.test sip:bob@xmpp.test \
+	"text/plain;charset=UTF-8" "hello"; sleep 3; } | sip_send edge.sip.test | sed '/^$/q')
+expect "a MESSAGE the other side never answers gets 504 after answer_timeout" 504 \
+	"no answer from the XMPP side in time" "$ans"
+# the delay, from the log's own time stamps (received -> answered)
+ms_of() { date -d "$(grep -m1 "$1" "$RIG_DIR/fedgated.log" | cut -d' ' -f1)" +%s%3N; }
+if rig_wait_log fedgated "not answered within answer_timeout: 504" 1; then
+	dt=$(( $(ms_of "not answered within answer_timeout") - $(ms_of "MESSAGE call-id=.*txid=") ))
+	check "... after answer_timeout (1 s; took ${dt} ms)" test "$dt" -ge 950 -a "$dt" -lt 3000
+else tap_not_ok "... after answer_timeout (1 s)" "not logged"; fi
 rig_stop fedgated TERM
 check_eq "SIGTERM stops fedgated cleanly" 0 "$?"
 done_testing

@@ -8,7 +8,8 @@
 #  - from the edge: OPTIONS with the edge's certificate is answered; no
 #    client certificate, a wrong CA and a wrong subject are refused and
 #    logged with what the peer presented; the gateway keeps serving;
-#  - fedgatectl status / connections / stats show it.
+#  - fedgatectl status / connections / stats show it;
+#  - transport = tcp works, with a warning.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/rig.sh"
 . "$top_srcdir/tests/lib/sipp.sh"
@@ -121,6 +122,21 @@ case $out in
 esac
 
 kill "$(cat "$RIG_DIR/uas-ping.pid")" 2>/dev/null
+rig_stop fedgated TERM
+check_eq "SIGTERM stops fedgated cleanly" 0 "$?"
+
+# ---- transport = tcp: labs only, and it says so ------------------------
+mv "$RIG_DIR/fedgated.log" "$RIG_DIR/fedgated-tls.log"
+sip_conf "transport = tcp"
+sip_gw_start || { tap_not_ok "fedgated starts with transport = tcp"; done_testing; exit 1; }
+check_contains "transport = tcp is logged as a warning" "$RIG_DIR/fedgated.log" \
+	"warn sip: [sip] transport = tcp: the link to the edge is neither encrypted nor authenticated"
+resp=$(options | sed 's#SIP/2.0/TLS#SIP/2.0/TCP#' | rig_exec timeout 5 socat -t 1 - TCP:$SIP_GW_IP:5061 2>&1)
+check_eq "OPTIONS over plain TCP is answered 200" 200 "$(sip_status_of "$resp")"
+case $resp in
+*"Contact: <sip:gw.sip.test:5061;transport=tcp>"*|*"Via: SIP/2.0/TCP"*) tap_ok "the answer speaks TCP" ;;
+*) tap_not_ok "the answer speaks TCP" "$resp" ;;
+esac
 rig_stop fedgated TERM
 check_eq "SIGTERM stops fedgated cleanly" 0 "$?"
 done_testing

@@ -20,7 +20,8 @@
 #   sip_conf [SIP-LINES] [GW-LINES]  write $RIG_DIR/etc/fedgate.conf (local
 #                                sip.test edge=edge.sip.test:5061, remote
 #                                xmpp.test, allow-list) plus extra lines
-#   sip_gw_start                 start fedgated with the test echo; wait
+#   sip_gw_start                 start fedgated with the test echo
+#                                (FG_TEST_SIP_ECHO=${SIP_ECHO:-1}); wait
 #   sip_edge_up [SRV-CERT] [SRV-CERTDIR]  start both socat (server cert
 #                                default edge.sip.test from $RIG_DIR/certs)
 #   sip_edge_down                stop both socat
@@ -99,12 +100,8 @@ CONF
 
 gwctl() { rig_exec "$FEDGATECTL" -s "$RIG_DIR/ctl.sock" "$@"; }
 
-# In the sanitizer build, Sofia's own TLS leaks are suppressed (see the file).
-SIP_SAN_ENV="ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$SIPP_DIR/lsan-sofia.supp:print_suppressions=0"
-
-sip_gw_start() {
-	# shellcheck disable=SC2086
-	rig_bg fedgated env FG_TEST_SIP_ECHO=1 $SIP_SAN_ENV "$FEDGATED" -f -c "$RIG_DIR/etc/fedgate.conf"
+sip_gw_start() { # the test echo: FG_TEST_SIP_ECHO=${SIP_ECHO:-1}
+	rig_bg fedgated env FG_TEST_SIP_ECHO="${SIP_ECHO:-1}" "$FEDGATED" -f -c "$RIG_DIR/etc/fedgate.conf"
 	rig_wait_log fedgated "started config=" 10 && rig_wait_port $SIP_GW_IP 5061 5
 }
 
