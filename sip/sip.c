@@ -54,6 +54,7 @@ static struct {
 	struct config	*cfg;		/* the config in force (a reference) */
 	struct sip_events ev;
 	int		 have_ev;
+	int		 events_locked;	/* by the test echo */
 	char		 tls_dir[PATH_MAX];
 	char		 resolv_conf[PATH_MAX];
 	char		 listen_url[512];
@@ -149,9 +150,21 @@ sip_next_id(void)
 	return ++S.next_id;
 }
 
+/* The test echo (sip_echo.c) keeps the events once it has them. */
+void
+sip_events_lock(void)
+{
+	S.events_locked = 1;
+}
+
 void
 sip_set_events(const struct sip_events *ev)
 {
+	if (S.events_locked && ev != NULL) {
+		log_warnx(SIP_MOD, "FG_TEST_SIP_ECHO is on: the SIP side stays "
+		    "wired to the test echo");
+		return;
+	}
 	if (ev == NULL) {
 		memset(&S.ev, 0, sizeof(S.ev));
 		S.have_ev = 0;

@@ -41,6 +41,7 @@ struct config;
 nta_agent_t	*sip_agent(void);
 struct config	*sip_cfg(void);
 const struct sip_events *sip_ev(void);	/* NULL until sip_set_events() */
+void	sip_events_lock(void);		/* the test echo keeps the events */
 int		 sip_is_running(void);
 const char	*sip_hostname(void);
 /* Our Contact: <sip:hostname:port;transport=tls>. */

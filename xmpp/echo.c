@@ -18,7 +18,11 @@ static int echo_on;
 int
 echo_init(void)
 {
+#ifdef FG_TEST_ECHO
 	echo_on = getenv("FG_TEST_XMPP_ECHO") != NULL;
+#else
+	echo_on = 0;	/* built with --disable-test-echo */
+#endif
 	if (echo_on)
 		log_warnx(LOG_MOD, "FG_TEST_XMPP_ECHO is set: messages to local "
 		    "users are echoed back (test only)");
