@@ -8,3 +8,6 @@ fedgated_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 fedgated_LDADD = $(SIP_LIBS) $(XMPP_LIBS) $(CORE_LIBS) $(OPENSSL_LIBS)
 fedgatectl_SOURCES = gateway/fedgatectl.c
 fedgatectl_LDADD = $(CORE_LIBS)
+
+# end-to-end tests: the whole chain against real peers (issue 7)
+TESTS += tests/integration/e2e-message.sh
