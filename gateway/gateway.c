@@ -360,8 +360,15 @@ pair_event(struct pair *p, enum xl_sub_event ev, const char *reason)
 		pair_sip_subscribe(p, XL_SUB_SUBSCRIBE);
 	if (act & XL_SA_SIP_UNSUBSCRIBE)
 		pair_sip_subscribe(p, XL_SUB_UNSUBSCRIBE);
-	if (act & XL_SA_SIP_NOTIFY_ACTIVE)
+	/*
+	 * Approved: tell the watchers what we know; knowing nothing yet, ask
+	 * (a probe) rather than show the remote as offline for a moment — its
+	 * answer, or the presence that follows "subscribed", notifies.
+	 */
+	if ((act & XL_SA_SIP_NOTIFY_ACTIVE) && p->rpres)
 		pair_notify_watchers(p);
+	else if ((act & XL_SA_SIP_NOTIFY_ACTIVE) && !(act & XL_SA_XMPP_PROBE))
+		pair_send_sub(p, XL_SUB_PROBE);
 	if (act & XL_SA_SIP_NOTIFY_TERMINATED)
 		pair_end_watchers(p, reason ? reason : "rejected");
 	pair_maybe_free(p);
@@ -481,6 +488,9 @@ sip_on_presence(uint64_t subid, const struct xl_pres *pr, void *arg)
 		return;
 	metric_inc(G.presence[GW_SIP_TO_XMPP]);
 	ended = !sip_subscription_alive(subid);
+	log_debug(LOG_MOD, "presence of local=%s for remote=%s show=%s "
+	    "status_len=%zu ended=%d", p->local, p->remote,
+	    xl_show_name(pr->show), pr->status ? strlen(pr->status) : 0, ended);
 	if (ended) {
 		hmap_del(G.outsub, key);
 		p->outsub = 0;
@@ -612,10 +622,12 @@ xmpp_on_presence(const struct xl_pres *pr, void *arg)
 	/* only what a local user watches is kept (bounded by the watches) */
 	if (p == NULL || !(xl_sub_has_to(p->state) || p->nwatch))
 		return;
-	if (p->rpres == NULL && (p->rpres = xl_pres_agg_new()) == NULL)
+	/* the first word on the remote's presence is news even if "offline" */
+	int first = p->rpres == NULL;
+	if (first && (p->rpres = xl_pres_agg_new()) == NULL)
 		return;
 	changed = xl_pres_agg_update(p->rpres, pr);
-	if (changed > 0 && xl_sub_has_to(p->state))
+	if ((changed > 0 || first) && xl_sub_has_to(p->state))
 		pair_notify_watchers(p);
 }
 

@@ -537,6 +537,7 @@ struct xl_pres_agg {
 	struct agg_res	*res;
 	size_t		 n, cap;
 	uint64_t	 seq;
+	char		*offline_status;	/* of the last unavailable, if any */
 };
 
 struct xl_pres_agg *
@@ -561,6 +562,7 @@ xl_pres_agg_free(struct xl_pres_agg *agg)
 	for (size_t i = 0; i < agg->n; i++)
 		agg_res_clear(&agg->res[i]);
 	free(agg->res);
+	free(agg->offline_status);
 	free(agg);
 }
 
@@ -603,7 +605,8 @@ xl_pres_agg_view(const struct xl_pres_agg *agg, struct xl_pres *out)
 	out->id = NULL;
 	out->show = b ? b->show : XL_SHOW_UNAVAILABLE;
 	out->priority = b ? b->priority : 0;
-	out->status = b ? b->status : NULL;
+	/* offline: the words of the last goodbye ("gone home") stay visible */
+	out->status = b ? b->status : agg->offline_status;
 	out->status_lang = b ? b->lang : NULL;
 }
 
@@ -681,6 +684,8 @@ xl_pres_agg_update(struct xl_pres_agg *agg, const struct xl_pres *p)
 	if (p->show == XL_SHOW_UNAVAILABLE) {
 		if (i < agg->n)
 			agg_remove(agg, i);
+		free(agg->offline_status);
+		agg->offline_status = p->status ? strdup(p->status) : NULL;
 		rc = XL_OK;
 	} else if (i == agg->n && agg->n == XL_AGG_MAX_RESOURCES)
 		rc = XL_E_TOOLONG;

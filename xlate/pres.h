@@ -77,7 +77,7 @@ void	xl_pres_agg_free(struct xl_pres_agg *agg);
 int	xl_pres_agg_update(struct xl_pres_agg *agg, const struct xl_pres *p);
 /*
  * The view: show, status, priority of the winning resource (unavailable
- * when none). Only those fields are written: from/to are the caller's
+ * when none, with the status of the last unavailable presence). Only those fields are written: from/to are the caller's
  * (the aggregate keeps no address, to stay small). Strings point into agg
  * and stay valid until its next update.
  */

@@ -48,8 +48,9 @@ class User(slixmpp.ClientXMPP):
         for kind in ('subscribe', 'subscribed', 'unsubscribe',
                      'unsubscribed'):
             self.add_event_handler('presence_' + kind, self.on_sub(kind))
-        self.add_event_handler('presence_available', self.on_presence)
-        self.add_event_handler('presence_unavailable', self.on_unavailable)
+        # every presence stanza, roster or not (presence_available is only
+        # raised for some of them)
+        self.add_event_handler('presence', self.on_any_presence)
         self.add_event_handler('failed_auth', self.on_failed)
         self.add_event_handler('connection_failed', self.on_failed)
         self.add_event_handler('disconnected', self.on_disconnected)
@@ -92,17 +93,17 @@ class User(slixmpp.ClientXMPP):
             self.say('RECV %s from=%s' % (kind, pres['from'].bare))
         return handler
 
-    def on_presence(self, pres):
+    def on_any_presence(self, pres):
         if pres['from'].bare == self.boundjid.bare:
             return
-        self.say('RECV presence from=%s show=%s status=%s' %
-                 (pres['from'].bare, pres['show'] or 'available',
-                  pres['status']))
-
-    def on_unavailable(self, pres):
-        if pres['from'].bare == self.boundjid.bare:
-            return
-        self.say('RECV unavailable from=%s' % pres['from'].bare)
+        ptype = pres['type']
+        if ptype == 'unavailable':
+            self.say('RECV unavailable from=%s status=%s' %
+                     (pres['from'].bare, pres['status']))
+        elif ptype in ('available', 'away', 'chat', 'dnd', 'xa'):
+            self.say('RECV presence from=%s show=%s status=%s' %
+                     (pres['from'].bare, pres['show'] or 'available',
+                      pres['status']))
 
     def command(self, line):
         words = line.split()

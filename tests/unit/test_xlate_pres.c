@@ -386,6 +386,14 @@ static const struct agg_step agg_recent[] = {
 	{ NULL },
 };
 
+/* Offline at last: the goodbye's status stays in the view. */
+static const struct agg_step agg_goodbye[] = {
+	{ "a", XL_SHOW_AWAY, 0, "busy day", XL_SHOW_AWAY, "busy day", 1 },
+	{ "a", XL_SHOW_UNAVAILABLE, 0, "gone home", XL_SHOW_UNAVAILABLE, "gone home", 1 },
+	{ "b", XL_SHOW_CHAT, 0, NULL, XL_SHOW_CHAT, NULL, 1 },
+	{ NULL },
+};
+
 static void
 test_agg(void **state)
 {
@@ -490,6 +498,8 @@ main(void)
 	xl_case(test_agg, (void *)agg_priority,
 	    "aggregate: show first, then priority");
 	xl_case(test_agg, (void *)agg_recent, "aggregate: most recent on a tie");
+	xl_case(test_agg, (void *)agg_goodbye,
+	    "aggregate: offline keeps the goodbye status");
 	xl_case(test_agg_limit, NULL, "aggregate: resource limit");
 	xl_case(test_pres_dup, NULL, "xl_pres_dup copies every string");
 	return xl_cases_run("xlate presence");
