@@ -10,4 +10,5 @@ fedgatectl_SOURCES = gateway/fedgatectl.c
 fedgatectl_LDADD = $(CORE_LIBS)
 
 # end-to-end tests: the whole chain against real peers (issue 7)
-TESTS += tests/integration/e2e-message.sh tests/integration/e2e-presence.sh
+TESTS += tests/integration/e2e-message.sh tests/integration/e2e-presence.sh \
+	tests/integration/e2e-lync.sh
