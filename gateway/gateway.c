@@ -406,6 +406,7 @@ sip_on_message(uint64_t txid, const struct xl_msg *m, void *arg)
 
 	metric_inc(G.accepted[GW_SIP_TO_XMPP]);
 	gw_outbound_identity(&m->from, &out.from);
+	xl_alias_apply(config_current(), &out.to);	/* aim.com -> aol.com */
 	/* our own id: an error stanza that comes back later names it */
 	snprintf(id, sizeof(id), "fgm%" PRIx64, ++G.next_id);
 	out.id = id;
@@ -422,6 +423,7 @@ sip_on_chat_state(const struct xl_msg *m, void *arg)
 	struct xl_msg out = *m;
 
 	gw_outbound_identity(&m->from, &out.from);
+	xl_alias_apply(config_current(), &out.to);
 	out.body = NULL;
 	out.body_len = 0;
 	xmpp_send_message(&out, 0, NULL, NULL);
@@ -452,8 +454,10 @@ sip_on_subscribe(uint64_t subid, const struct xl_sub *s, unsigned expires,
 		return;
 	}
 	if (p == NULL) {
+		struct xl_addr remote = s->to;
 		uint64_t *w;
-		p = pair_get(&s->from, &s->to);
+		xl_alias_apply(config_current(), &remote);
+		p = pair_get(&s->from, &remote);
 		if (p == NULL ||
 		    (w = realloc(p->watch, (p->nwatch + 1) * sizeof(*w))) == NULL) {
 			sip_subscription_end(subid, "giveup");

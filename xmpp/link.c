@@ -2,12 +2,15 @@
  * link: per (local, remote) pair queue, dialback verification requests,
  * backoff, and the completions promised to senders. See link.h.
  *
- * Backoff: after an attempt failed (no route, no connection, refused),
- * stanzas for that pair fail at once with the same error for a while
- * (1 s, doubling up to 60 s) instead of each waiting a full connect
- * timeout; the next stanza after that tries again. A verification request
- * from a peer that just connected to us ignores the backoff: that peer is
- * evidently there.
+ * Backoff: after an attempt failed hard (no route, refused), stanzas for
+ * that pair fail at once with the same error for a while (1 s, doubling
+ * up to 60 s) instead of each waiting a full connect timeout; the next
+ * stanza after that tries again. When the route was there but no address
+ * answered (the peer restarting, a network blip), the queue holds instead
+ * for [xmpp] connect_timeout from the first such failure, retried with the
+ * same backoff; what still waits then bounces. A verification
+ * request from a peer that just connected to us ignores the backoff: that
+ * peer is evidently there.
  */
 #include "config.h"
 #include "xmpp/link.h"
@@ -57,6 +60,9 @@ struct s2s_link {
 	size_t		 nv;
 	unsigned	 failures;
 	uint64_t	 retry_at;
+	int		 holding;	/* transient failure: the queue waits */
+	uint64_t	 hold_since;	/* when the holding began */
+	struct loop_timer *retry;
 	enum xl_err_cond last_cond;
 	char		 last_text[TEXT_MAX];
 };
@@ -255,6 +261,7 @@ static void
 link_free(struct s2s_link *l)
 {
 	hmap_del(L.links, l->hkey);
+	loop_timer_free(l->retry);
 	free(l);
 }
 
@@ -340,6 +347,41 @@ link_bounce_all(struct s2s_link *l, enum xl_err_cond cond, const char *text)
 	l->qlen = 0;
 }
 
+/*
+ * Holding ends connect_timeout after it began: what still waits bounces
+ * then, with the error of the last attempt.
+ */
+static int
+link_hold_over(struct s2s_link *l)
+{
+	uint64_t hold = config_current()->connect_timeout_ms;
+
+	if (loop_now_ms_fresh() - l->hold_since < hold)
+		return 0;
+	l->holding = 0;
+	if (l->qlen)
+		log_warnx(LOG_MOD, "no stream local=%s remote=%s for %llums: "
+		    "%zu stanza%s bounced with %s", l->local, l->remote,
+		    (unsigned long long)hold, l->qlen, l->qlen == 1 ? "" : "s",
+		    conv_err_cond_name(l->last_cond));
+	link_bounce_all(l, l->last_cond, l->last_text);
+	return 1;
+}
+
+/* Holding after a transient failure: time for the next attempt. */
+static void
+link_retry(void *arg)
+{
+	struct s2s_link *l = arg;
+
+	if (link_hold_over(l) || (l->qhead == NULL && l->vhead == NULL)) {
+		l->holding = 0;
+		return;
+	}
+	l->retry_at = 0;
+	link_start(l);
+}
+
 void
 link_submit(const char *local, const char *remote, char *data, size_t len,
     uint64_t cookie, xmpp_done_fn *done, void *arg)
@@ -354,7 +396,7 @@ link_submit(const char *local, const char *remote, char *data, size_t len,
 		free(data);
 		return;
 	}
-	if (l->out == NULL && l->retry_at > loop_now_ms()) {
+	if (l->out == NULL && l->retry_at > loop_now_ms() && !l->holding) {
 		link_complete(cookie, done, arg, 1, l->last_cond, l->last_text);
 		free(data);
 		return;
@@ -384,7 +426,8 @@ link_submit(const char *local, const char *remote, char *data, size_t len,
 	l->qtail = &q->next;
 	l->qlen++;
 	L.queued++;
-	link_start(l);
+	if (!l->holding)
+		link_start(l);		/* else the retry timer starts it */
 }
 
 /* ---- dialback verification ---------------------------------------- */
@@ -480,6 +523,8 @@ link_on_ready(struct s2s_link *l, struct s2s_stream *s)
 {
 	l->failures = 0;
 	l->retry_at = 0;
+	l->holding = 0;
+	loop_timer_stop(l->retry);
 	link_on_verify_possible(l, s);
 	link_drain(l, s);
 }
@@ -488,6 +533,32 @@ void
 link_on_writable(struct s2s_link *l, struct s2s_stream *s)
 {
 	link_drain(l, s);
+}
+
+/*
+ * A transient failure: keep what waits (bounce only what is past the hold
+ * time) and try again after the backoff. 0 when there is nothing to hold.
+ */
+static int
+link_hold(struct s2s_link *l, uint64_t backoff)
+{
+	uint64_t hold = config_current()->connect_timeout_ms, left, wait;
+
+	if (!l->holding)
+		l->hold_since = loop_now_ms_fresh();
+	l->holding = 1;
+	if (l->qhead == NULL || link_hold_over(l))
+		return 0;
+	if (l->retry == NULL && (l->retry = loop_timer_new(link_retry, l)) == NULL)
+		return 0;
+	left = hold - (loop_now_ms() - l->hold_since);
+	wait = backoff < left ? backoff : left;
+	loop_timer_set(l->retry, wait);
+	log_warnx(LOG_MOD, "no stream local=%s remote=%s: %s; holding %zu "
+	    "stanza%s, next attempt in %llums", l->local, l->remote,
+	    l->last_text, l->qlen, l->qlen == 1 ? "" : "s",
+	    (unsigned long long)wait);
+	return 1;
 }
 
 void
@@ -513,6 +584,15 @@ link_on_stream_gone(struct s2s_link *l, struct s2s_stream *s, int failed,
 	l->retry_at = loop_now_ms() + backoff;
 	l->last_cond = cond;
 	snprintf(l->last_text, sizeof(l->last_text), "%s", text ? text : "");
+	if (failed == LINK_FAIL_TRANSIENT && link_hold(l, backoff))
+		return;
+	l->holding = 0;
+	if (l->qlen == 0) {
+		log_warnx(LOG_MOD, "no stream local=%s remote=%s: %s; next "
+		    "attempt in %llus", l->local, l->remote, l->last_text,
+		    (unsigned long long)(backoff / 1000));
+		return;
+	}
 	log_warnx(LOG_MOD, "no stream local=%s remote=%s: %s; %zu stanza%s "
 	    "bounced with %s, next attempt in %llus", l->local, l->remote,
 	    l->last_text, l->qlen, l->qlen == 1 ? "" : "s",
@@ -533,6 +613,8 @@ link_shutdown(void)
 		struct s2s_link *l = v;
 
 		l->out = NULL;
+		loop_timer_free(l->retry);
+		l->retry = NULL;
 		link_bounce_all(l, XL_ERR_REMOTE_SERVER_TIMEOUT,
 		    "the gateway is shutting down");
 		for (struct vreq *q = l->vhead, *n; q; q = n) {

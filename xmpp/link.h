@@ -55,6 +55,10 @@ int	link_verify_answer(struct s2s_link *l, struct s2s_stream *s,
 	    const char *sid, int result);
 /* The stream is gone: before authentication (failed: bounce and back
    off) or after (closed: reconnect on demand). */
+/* How a stream ended for link_on_stream_gone(): 0 = after working. */
+#define LINK_FAIL_HARD		1	/* no route, refused: bounce what waits */
+#define LINK_FAIL_TRANSIENT	2	/* no address answered: hold and retry */
+
 void	link_on_stream_gone(struct s2s_link *l, struct s2s_stream *s,
 	    int failed, enum xl_err_cond cond, const char *text);
 

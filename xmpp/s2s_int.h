@@ -121,6 +121,7 @@ struct s2s_stream {
 	int			 fail_cond;	/* enum xl_err_cond of the last failure */
 	char			 fail_text[600];
 	int			 authfail;	/* refused by the peer: no next candidate */
+	int			 transient;	/* route found, no address answered */
 
 	TAILQ_ENTRY(s2s_stream)	 entry;		/* all streams */
 	TAILQ_ENTRY(s2s_stream)	 dirty;		/* flush list */

@@ -185,6 +185,7 @@ out_next_address(struct s2s_stream *s)
 			s2s_io_update(s);
 		return;
 	}
+	s->transient = 1;	/* the peer may be restarting: worth a retry */
 	out_give_up(s, XL_ERR_REMOTE_SERVER_NOT_FOUND, "no candidate reachable");
 }
 
@@ -776,7 +777,8 @@ s2s_out_drained(struct s2s_stream *s)
 void
 s2s_out_gone(struct s2s_stream *s)
 {
-	int failed = !(s->flags & S2S_F_AUTHED);
+	int failed = !(s->flags & S2S_F_AUTHED) ?
+	    (s->transient ? LINK_FAIL_TRANSIENT : LINK_FAIL_HARD) : 0;
 
 	if (s->route_req) {
 		route_cancel(s->route_req);
