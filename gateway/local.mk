@@ -12,4 +12,5 @@ fedgatectl_LDADD = $(CORE_LIBS)
 # end-to-end tests: the whole chain against real peers (issue 7)
 TESTS += tests/integration/e2e-message.sh tests/integration/e2e-presence.sh \
 	tests/integration/e2e-lync.sh tests/integration/e2e-restart.sh \
-	tests/integration/e2e-email.sh tests/integration/e2e-clearinghouse.sh
+	tests/integration/e2e-email.sh tests/integration/e2e-clearinghouse.sh \
+	tests/integration/e2e-kamailio.sh

@@ -4,6 +4,7 @@
 # One network namespace, loopback only:
 #   127.0.0.2    gw.sip.test     fedgated: SIP 5061 (mutual TLS), XMPP 5269
 #   127.0.0.3    edge.sip.test   the access edge: socat TLS in front of SIPp
+#   127.0.0.4    kedge.sip.test  or Kamailio as a TLS edge proxy (E2E_EDGE=kedge.sip.test)
 #   127.0.0.10   SIPp UAC (the edge's users send)   127.0.0.11 SIPp UAS (they receive)
 #   127.0.0.20   xmpp.test       Prosody 0.12, its default s2s policy: TLS
 #                                required, dialback (self-signed certificate);
@@ -39,6 +40,9 @@
 E2E_XMPP_IP=127.0.0.20
 E2E_SECURE_IP=127.0.0.21
 E2E_AOL_IP=127.0.0.22
+E2E_KEDGE_IP=127.0.0.4
+# the edge fedgate talks to: the socat one, or Kamailio (tests/lib/kamailio.sh)
+E2E_EDGE=${E2E_EDGE:-edge.sip.test}
 
 e2e_init() { # NAME [PROSODY...]
 	rig_init "$1"; shift
@@ -49,10 +53,12 @@ e2e_init() { # NAME [PROSODY...]
 	"$fc" ca "$RIG_DIR/certs" >/dev/null &&
 	"$fc" leaf "$RIG_DIR/certs" gw.sip.test sip.test mail.sip.test >/dev/null &&
 	"$fc" leaf "$RIG_DIR/certs" edge.sip.test >/dev/null &&
+	"$fc" leaf "$RIG_DIR/certs" kedge.sip.test >/dev/null &&
 	"$fc" leaf "$RIG_DIR/certs" secure.test >/dev/null &&
 	"$fc" secret "$RIG_DIR/certs/dialback.secret" || tap_skip_all "cannot make certificates"
 	rig_dns "host-record=gw.sip.test,$SIP_GW_IP
 host-record=edge.sip.test,$SIP_EDGE_IP
+host-record=kedge.sip.test,$E2E_KEDGE_IP
 host-record=xmpp.test,$E2E_XMPP_IP
 host-record=blocked.test,$E2E_XMPP_IP
 host-record=secure.test,$E2E_SECURE_IP
@@ -113,7 +119,7 @@ listen = $SIP_GW_IP:5061
 cert = $RIG_DIR/certs/gw.sip.test.pem
 key = $RIG_DIR/certs/gw.sip.test.key
 ca = $RIG_DIR/certs/ca.pem
-peer_subjects = edge.sip.test
+peer_subjects = $E2E_EDGE
 keepalive = 1h
 ${2:-edge_dialect = standard}
 [xmpp]
@@ -135,7 +141,7 @@ CONF
 # without certificate checks; secure.test is verified (SASL EXTERNAL).
 e2e_domains() { # [EXTRA-LINES]
 	cat > "$RIG_DIR/etc/domains.conf" <<CONF
-local  sip.test       edge=edge.sip.test:5061
+local  sip.test       edge=$E2E_EDGE:5061
 email  mail.sip.test
 remote xmpp.test      type=xmpp client_certs=no
 remote secure.test    type=xmpp
@@ -154,6 +160,7 @@ e2e_start() {
 	if ! rig_wait_log fedgated "started config=" 10 || ! rig_wait_port $SIP_GW_IP 5061 5; then
 		tap_not_ok "fedgated starts"; done_testing; exit 1
 	fi
+	[ "$E2E_EDGE" = edge.sip.test ] || return 0
 	sip_edge_up || { tap_not_ok "the edge starts"; done_testing; exit 1; }
 }
 
