@@ -74,6 +74,7 @@ struct pending {
 
 static struct {
 	int		 running;
+	int		 xmpp_paused;	/* flow control toward the edge */
 	struct hmap	*pairs;		/* key -> pair */
 	struct hmap	*watch;		/* "w<subid>" -> pair */
 	struct hmap	*outsub;	/* "o<subid>" -> pair */
@@ -528,6 +529,25 @@ pending_free(struct pending *pd)
 	free(pd);
 }
 
+/*
+ * Flow control: XMPP messages waiting for the edge's answer are bounded.
+ * At queue_limit the XMPP side stops reading (TCP pushes back on the
+ * peers, nothing is refused); below half of it, it reads again.
+ */
+static void
+gw_flow_check(void)
+{
+	size_t n = hmap_count(G.pending), high = config_current()->queue_limit;
+
+	if (!G.xmpp_paused && n >= high) {
+		G.xmpp_paused = 1;
+		xmpp_pause_input(1);
+	} else if (G.xmpp_paused && n <= high / 2) {
+		G.xmpp_paused = 0;
+		xmpp_pause_input(0);
+	}
+}
+
 static void
 sip_done_for_xmpp(uint64_t cookie, const struct xl_err *err, void *arg)
 {
@@ -539,6 +559,7 @@ sip_done_for_xmpp(uint64_t cookie, const struct xl_err *err, void *arg)
 	pd = hmap_del(G.pending, key);
 	if (pd == NULL)
 		return;
+	gw_flow_check();
 	if (err == NULL) {
 		metric_inc(G.delivered[GW_XMPP_TO_SIP]);
 	} else {
@@ -606,6 +627,7 @@ xmpp_on_message(const struct xl_msg *m, void *arg)
 		err_set(&err, XL_ERR_ITEM_NOT_FOUND, NULL);
 		xmpp_refuse(m, &err);
 	}
+	gw_flow_check();
 }
 
 /* Presence from a remote user to a local watcher. */

@@ -46,6 +46,8 @@ static struct {
 	struct xparser		**retired;	/* parsers to free at turn end */
 	size_t			 nretired, capretired;
 	int			 hooked;
+	int			 in_paused;	/* flow control: see s2s_in_pause() */
+	int			 resume_due;
 } S = {
 	.all = TAILQ_HEAD_INITIALIZER(S.all),
 	.dirty = TAILQ_HEAD_INITIALIZER(S.dirty),
@@ -56,6 +58,7 @@ struct s2s_metrics s2s_m;
 static void s2s_flush_all(void *arg);
 static void s2s_timer_fire(void *arg);
 static void s2s_io_cb(int fd, int events, void *arg);
+static int s2s_reading(const struct s2s_stream *s);
 
 static const char *const state_names[] = {
 	[S2S_ST_NEW] = "new",
@@ -475,7 +478,7 @@ s2s_io_update(struct s2s_stream *s)
 	else if (s->state == S2S_ST_TLS)
 		ev = xconn_wants(s->conn);
 	else {
-		ev = LOOP_READ | xconn_wants(s->conn);
+		ev = (s2s_reading(s) ? LOOP_READ : 0) | xconn_wants(s->conn);
 		/* output the end-of-turn flush could not finish */
 		if (evbuffer_get_length(s->out) > 0 &&
 		    !(s->flags & S2S_F_DIRTY))
@@ -554,7 +557,8 @@ s2s_read(struct s2s_stream *s)
 	struct xconn *c = s->conn;
 
 	while (s->conn == c && c != NULL && s->state != S2S_ST_DEAD &&
-	    s->state != S2S_ST_TLS && !(s->flags & S2S_F_TLS_ON_FLUSH)) {
+	    s->state != S2S_ST_TLS && !(s->flags & S2S_F_TLS_ON_FLUSH) &&
+	    s2s_reading(s)) {
 		ssize_t n = xconn_read(c, buf, sizeof(buf));
 
 		if (n == XCONN_AGAIN)
@@ -613,6 +617,72 @@ s2s_flush(struct s2s_stream *s)
 	if (s->dir == S2S_OUT && s->state == S2S_ST_READY)
 		s2s_out_drained(s);
 	s2s_io_update(s);
+}
+
+/*
+ * Flow control: while the other side of the gateway falls behind, inbound
+ * streams that carry stanzas are not read, so TCP pushes back on the peers
+ * instead of our memory growing. Streams still negotiating are read.
+ */
+static int
+s2s_reading(const struct s2s_stream *s)
+{
+	return !(S.in_paused && s->dir == S2S_IN && s->state == S2S_ST_READY);
+}
+
+/* Resume: read what the paused streams have (TLS may hold some already). */
+static void
+s2s_in_resume(void *arg)
+{
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	struct s2s_stream *s;
+
+	S.resume_due = 0;
+	if (S.in_paused)
+		return;
+	TAILQ_FOREACH(s, &S.all, entry) {
+		if (s->dir != S2S_IN || s->state != S2S_ST_READY)
+			continue;
+		if (n == cap) {
+			uint64_t *v = realloc(ids, (cap = cap ? cap * 2 : 16) *
+			    sizeof(*v));
+			if (v == NULL)
+				break;
+			ids = v;
+		}
+		ids[n++] = s->id;
+	}
+	/* by id: reading may end a stream */
+	for (size_t i = 0; i < n && !S.in_paused; i++) {
+		if ((s = s2s_stream_find(ids[i])) == NULL)
+			continue;
+		s2s_read(s);
+		if (s->state != S2S_ST_DEAD)
+			s2s_io_update(s);
+	}
+	free(ids);
+}
+
+void
+s2s_in_pause(int paused)
+{
+	struct s2s_stream *s;
+
+	if (S.in_paused == paused)
+		return;
+	S.in_paused = paused;
+	log_info(LOG_MOD, "inbound stanzas %s", paused ? "paused: the other "
+	    "side is behind" : "resumed");
+	if (paused) {
+		TAILQ_FOREACH(s, &S.all, entry)
+			if (s->dir == S2S_IN && s->state != S2S_ST_DEAD)
+				s2s_io_update(s);
+	} else if (!S.resume_due) {
+		/* from the loop, not from inside the caller's callback */
+		S.resume_due = 1;
+		loop_call_later(s2s_in_resume, NULL);
+	}
 }
 
 static void

@@ -541,3 +541,9 @@ const struct service xmpp_service = {
 	.status = xmpp_status,
 	.connections = s2s_connections,
 };
+
+void
+xmpp_pause_input(int paused)
+{
+	s2s_in_pause(paused);
+}

@@ -67,6 +67,13 @@ int	xmpp_send_subscription(const struct xl_sub *s, uint64_t cookie,
 int	xmpp_send_error(const struct xl_addr *from, const struct xl_addr *to,
 	    const char *id, int is_presence, const struct xl_err *err);
 
+/*
+ * Flow control: while paused, inbound streams are not read, so TCP pushes
+ * back on the peers; the gateway pauses when the other side falls behind
+ * and resumes when it catches up. Nothing is lost or refused meanwhile.
+ */
+void	xmpp_pause_input(int paused);
+
 /* start, reload, stop, idle, shutdown, status, connections, stats */
 extern const struct service xmpp_service;
 
