@@ -65,29 +65,85 @@ enum sub_event {
 #define SUBF_TOLD	0x40	/* the gateway knows it ended */
 #define SUBF_FIRST_SENT	0x80	/* notifier: the first state went out */
 
+/*
+ * An address kept as short strings: a struct xl_addr is over 2 KB, and a
+ * gateway holds 10,000 subscriptions and more. sub_xl() makes the full
+ * form on the stack when a call needs it.
+ */
+struct sub_addr {
+	char		*user, *domain, *resource;	/* one allocation */
+};
+
+/* Kept small for the same reason: every string is allocated to size. */
 struct sip_sub {
 	uint64_t	 id;
 	enum sub_role	 role;
 	enum sub_state	 state;
 	unsigned	 flags;
 	nta_leg_t	*leg;
-	struct xl_addr	 local;		/* the SIP user */
-	struct xl_addr	 remote;	/* the XMPP user */
+	struct sub_addr	 local;		/* the SIP user */
+	struct sub_addr	 remote;	/* the XMPP user */
 	unsigned	 expires;	/* seconds granted */
 	uint64_t	 expires_at;	/* loop ms */
 	struct loop_timer *timer;
 	struct sip_out	*out;		/* NOTIFY or SUBSCRIBE in flight */
 	tport_t		*tp;		/* the connection the edge last used */
-	char		 hop[300];
-	struct xl_pres	 pres;		/* notifier: the last state to send */
-	char		 status[1024];
+	char		*hop;
+	/* notifier: the last state to send */
+	enum xl_show	 show;
+	int		 priority;
+	int		 lync_availability;
+	char		*status;
 	char		 reason[32];	/* why it ended (Subscription-State) */
 	char		 tag[40];	/* watcher: our From tag */
-	char		 call_id[128];	/* watcher: the dialog's Call-ID */
-	char		 from[URI_MAX + 48];	/* watcher: our From with it */
+	char		*call_id;	/* watcher: the dialog's Call-ID */
+	char		*from;		/* watcher: our From with the tag */
 	int		 closing;
 	struct sip_sub	*next;
 };
+
+static int
+sub_addr_set(struct sub_addr *sa, const struct xl_addr *a)
+{
+	size_t lu = strlen(a->user), ld = strlen(a->domain);
+	size_t lr = strlen(a->resource);
+	char *m = malloc(lu + ld + lr + 3);
+
+	if (m == NULL)
+		return -1;
+	free(sa->user);
+	memcpy(m, a->user, lu + 1);
+	memcpy(m + lu + 1, a->domain, ld + 1);
+	memcpy(m + lu + ld + 2, a->resource, lr + 1);
+	sa->user = m;
+	sa->domain = m + lu + 1;
+	sa->resource = m + lu + ld + 2;
+	return 0;
+}
+
+static struct xl_addr *
+sub_xl(const struct sub_addr *sa, struct xl_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->user, sizeof(a->user), "%s", sa->user ? sa->user : "");
+	snprintf(a->domain, sizeof(a->domain), "%s", sa->domain ? sa->domain : "");
+	snprintf(a->resource, sizeof(a->resource), "%s",
+	    sa->resource ? sa->resource : "");
+	return a;
+}
+
+/* Replace *dst with a copy of src ("" = NULL); -1 when out of memory. */
+static int
+sub_str_set(char **dst, const char *src)
+{
+	char *c = src && *src ? strdup(src) : NULL;
+
+	if (src && *src && c == NULL)
+		return -1;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
 
 static struct {
 	struct sip_sub	*head;
@@ -142,6 +198,12 @@ sub_free(struct sip_sub *s)
 		nta_leg_destroy(s->leg);
 	loop_timer_free(s->timer);
 	sip_dialog_tport_release(&s->tp);
+	free(s->local.user);
+	free(s->remote.user);
+	free(s->hop);
+	free(s->status);
+	free(s->call_id);
+	free(s->from);
 	free(s);
 }
 
@@ -221,12 +283,15 @@ sub_tell_ended(struct sip_sub *s)
 	if (ev == NULL)
 		return;
 	if (s->role == SUB_NOTIFIER && ev->subscribe) {
-		struct xl_sub x = { .from = s->local, .to = s->remote,
-		    .type = XL_SUB_UNSUBSCRIBE };
+		struct xl_sub x = { .type = XL_SUB_UNSUBSCRIBE };
+		sub_xl(&s->local, &x.from);
+		sub_xl(&s->remote, &x.to);
 		ev->subscribe(s->id, &x, 0, ev->arg);
 	} else if (s->role == SUB_WATCHER && ev->presence) {
-		struct xl_pres p = { .from = s->local, .to = s->remote,
-		    .show = XL_SHOW_UNAVAILABLE, .lync_availability = -1 };
+		struct xl_pres p = { .show = XL_SHOW_UNAVAILABLE,
+		    .lync_availability = -1 };
+		sub_xl(&s->local, &p.from);
+		sub_xl(&s->remote, &p.to);
 		ev->presence(s->id, &p, ev->arg);
 	}
 }
@@ -240,10 +305,11 @@ static void sub_notify_done(void *arg, int status, const char *phrase,
 static int
 sub_body(struct sip_sub *s, char *buf, size_t len, const char **ctype)
 {
-	struct xl_pres p = s->pres;
+	struct xl_pres p = { .show = s->show, .priority = s->priority,
+	    .lync_availability = s->lync_availability, .status = s->status };
 
-	p.from = s->remote;		/* the presentity */
-	p.to = s->local;
+	sub_xl(&s->remote, &p.from);	/* the presentity */
+	sub_xl(&s->local, &p.to);
 	if (s->flags & SUBF_CATEGORIES) {
 		*ctype = XL_MSRTC_CTYPE;
 		return xl_msrtc_write(&p, buf, len) == 0 ? 0 : -1;
@@ -333,12 +399,13 @@ sub_send_subscribe(struct sip_sub *s, unsigned expires)
 {
 	int lync = sip_cfg()->edge_dialect == EDGE_DIALECT_LYNC;
 	char uri[URI_MAX], exp[16];
+	struct xl_addr local;
 	url_t *ruri;
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 
 	sip_out_cancel(s->out);
 	s->out = NULL;
-	if (sip_conv_addr_to_uri(&s->local, uri, sizeof(uri)) != 0 ||
+	if (sip_conv_addr_to_uri(sub_xl(&s->local, &local), uri, sizeof(uri)) != 0 ||
 	    (ruri = url_make(home, uri)) == NULL) {
 		su_home_deinit(home);
 		return;
@@ -372,7 +439,7 @@ sub_subscribe_done(void *arg, int status, const char *phrase,
 		sub_fsm(s, SUB_EV_FAILED);
 		return;
 	}
-	snprintf(s->hop, sizeof(s->hop), "%s", hop);
+	sub_str_set(&s->hop, hop);
 	if (sip->sip_to->a_tag && !nta_leg_get_rtag(s->leg))
 		nta_leg_rtag(s->leg, sip->sip_to->a_tag);
 	nta_leg_client_route(s->leg, sip->sip_record_route, sip->sip_contact);
@@ -569,9 +636,14 @@ sub_notifier_new(nta_incoming_t *irq, const sip_t *sip, unsigned flags)
 	s->flags = flags | SUBF_ANSWERING |
 	    (has_feature(sip, "ms-benotify") ? SUBF_BENOTIFY : 0) |
 	    (has_feature(sip, "ms-piggyback-first-notify") ? SUBF_PIGGYBACK : 0);
-	s->pres.lync_availability = -1;
-	if (sip_conv_addr_from_url(sip->sip_from->a_url, &s->local) != 0 ||
-	    sip_conv_addr_from_url(sip->sip_request->rq_url, &s->remote) != 0) {
+	s->lync_availability = -1;
+	struct xl_addr local, remote;
+	if (sip_conv_addr_from_url(sip->sip_from->a_url, &local) != 0 ||
+	    sip_conv_addr_from_url(sip->sip_request->rq_url, &remote) != 0 ||
+	    sub_addr_set(&s->local, &local) != 0 ||
+	    sub_addr_set(&s->remote, &remote) != 0) {
+		free(s->local.user);
+		free(s->remote.user);
 		free(s);
 		sip_reply(irq, 400, "Bad Request", "From or Request-URI is not a "
 		    "user@domain address");
@@ -634,8 +706,9 @@ sip_sub_incoming(nta_incoming_t *irq, const sip_t *sip)
 	}
 	sub_arm(s);
 	/* the gateway may sip_notify() at once: it is held for our answer */
-	x = (struct xl_sub){ .from = s->local, .to = s->remote,
-	    .type = XL_SUB_SUBSCRIBE };
+	x = (struct xl_sub){ .type = XL_SUB_SUBSCRIBE };
+	sub_xl(&s->local, &x.from);
+	sub_xl(&s->remote, &x.to);
 	ev->subscribe(s->id, &x, expires, ev->arg);
 	s->flags &= ~SUBF_ANSWERING;
 	sub_answer(s, irq, expires);
@@ -669,8 +742,9 @@ sub_in_subscribe(struct sip_sub *s, nta_incoming_t *irq, const sip_t *sip)
 	    SIPTAG_CONTACT(sip_our_contact()), TAG_END());
 	nta_incoming_destroy(irq);
 	if (ev && ev->subscribe) {
-		struct xl_sub x = { .from = s->local, .to = s->remote,
-		    .type = XL_SUB_SUBSCRIBE };
+		struct xl_sub x = { .type = XL_SUB_SUBSCRIBE };
+		sub_xl(&s->local, &x.from);
+		sub_xl(&s->remote, &x.to);
 		ev->subscribe(s->id, &x, expires, ev->arg);
 	}
 	sub_fsm(s, SUB_EV_REFRESH);
@@ -699,8 +773,8 @@ sub_parse_presence(struct sip_sub *s, const sip_t *sip, struct xl_pres *p,
 		rc = xl_msrtc_parse(pl->pl_data, pl->pl_len, p, status, slen);
 	else
 		return -1;
-	p->from = s->local;
-	p->to = s->remote;
+	sub_xl(&s->local, &p->from);
+	sub_xl(&s->remote, &p->to);
 	return rc == 0 ? 0 : rc == XL_E_UNMAPPABLE ? 1 : -1;
 }
 
@@ -849,7 +923,7 @@ sub_find_watcher(const sip_t *sip)
 	for (struct sip_sub *s = B.head; s; s = s->next)
 		if (s->role == SUB_WATCHER && !s->closing &&
 		    strcmp(s->tag, tag) == 0 &&
-		    strcmp(s->call_id, sip->sip_call_id->i_id) == 0)
+		    s->call_id && strcmp(s->call_id, sip->sip_call_id->i_id) == 0)
 			return s;
 	return NULL;
 }
@@ -912,21 +986,26 @@ sub_watcher_new(const struct xl_sub *x)
 	s->id = sip_next_id();
 	s->role = SUB_WATCHER;
 	s->state = SUB_PENDING;
-	s->local = x->to;
-	s->remote = x->from;
 	s->expires = (unsigned)sip_cfg()->sip_subscription_expires_s;
-	if (sip_conv_addr_to_uri(&s->remote, uri, sizeof(uri)) != 0) {
-		free(s);
+	if (sub_addr_set(&s->local, &x->to) != 0 ||
+	    sub_addr_set(&s->remote, &x->from) != 0 ||
+	    sip_conv_addr_to_uri(&x->from, uri, sizeof(uri)) != 0) {
+		sub_free(s);
 		return NULL;
 	}
 	snprintf(from, sizeof(from), "<%s>", uri);
-	if (sip_conv_addr_to_uri(&s->local, uri, sizeof(uri)) != 0) {
-		free(s);
+	if (sip_conv_addr_to_uri(&x->to, uri, sizeof(uri)) != 0) {
+		sub_free(s);
 		return NULL;
 	}
 	snprintf(to, sizeof(to), "<%s>", uri);
-	snprintf(s->call_id, sizeof(s->call_id), "fgsub-%llx-%lx@%s",
+	char cid[128];
+	snprintf(cid, sizeof(cid), "fgsub-%llx-%lx@%s",
 	    (unsigned long long)s->id, random(), sip_hostname());
+	if (sub_str_set(&s->call_id, cid) != 0) {
+		sub_free(s);
+		return NULL;
+	}
 	/* the leg's own Call-ID never goes on the wire (see above) */
 	s->leg = nta_leg_tcreate(sip_agent(), NULL, NULL,
 	    SIPTAG_CALL_ID_STR("fg-unmatched-leg"), SIPTAG_FROM_STR(from),
@@ -937,7 +1016,12 @@ sub_watcher_new(const struct xl_sub *x)
 	}
 	snprintf(s->tag, sizeof(s->tag), "fg%llx%x", (unsigned long long)s->id,
 	    (unsigned)loop_now_ms());
-	snprintf(s->from, sizeof(s->from), "%s;tag=%s", from, s->tag);
+	char fromtag[sizeof(from) + sizeof(s->tag) + 8];
+	snprintf(fromtag, sizeof(fromtag), "%s;tag=%s", from, s->tag);
+	if (sub_str_set(&s->from, fromtag) != 0) {
+		sub_free(s);
+		return NULL;
+	}
 	s->next = B.head;
 	B.head = s;
 	B.n++;
@@ -986,11 +1070,11 @@ sip_notify(uint64_t subid, const struct xl_pres *p)
 	if (s == NULL || s->role != SUB_NOTIFIER || s->state == SUB_TERMINATED ||
 	    p == NULL)
 		return -1;
-	s->pres.show = p->show;
-	s->pres.priority = p->priority;
-	s->pres.lync_availability = p->lync_availability;
-	snprintf(s->status, sizeof(s->status), "%s", p->status ? p->status : "");
-	s->pres.status = s->status[0] ? s->status : NULL;
+	s->show = p->show;
+	s->priority = p->priority;
+	s->lync_availability = p->lync_availability;
+	if (sub_str_set(&s->status, p->status) != 0)
+		return -1;
 	s->flags |= SUBF_HAVE_PRES;
 	sub_fsm(s, SUB_EV_PRESENCE);
 	return 0;
