@@ -493,6 +493,8 @@ static const struct setting settings[] = {
 	  "offer and use Server Dialback (XEP-0220)" },
 	{ "xmpp", "dialback_secret_file", ST_PATH, "/etc/fedgate/dialback.secret", 0, 0, NULL, OFF(dialback_secret_file), 0, 1,
 	  "secret for dialback keys (XEP-0185); the same on every node; mode 0600" },
+	{ "xmpp", "bidi", ST_BOOL, "yes", 0, 0, NULL, OFF(xmpp_bidi), 0, 1,
+	  "offer and use bidirectional streams (XEP-0288): one connection both ways" },
 	{ "xmpp", "cert", ST_PATH, "", 0, 0, NULL, OFF(xmpp_cert), SF_OPTIONAL, 0,
 	  "our XMPP certificate; empty = the [sip] one" },
 	{ "xmpp", "key", ST_PATH, "", 0, 0, NULL, OFF(xmpp_key), SF_OPTIONAL, 0,

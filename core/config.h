@@ -140,6 +140,7 @@ struct config {
 	int		 require_client_certs;
 	int		 sasl_external_in, sasl_external_out;
 	int		 dialback;
+	int		 xmpp_bidi;		/* XEP-0288 */
 	char		*dialback_secret_file;
 	char		*xmpp_cert, *xmpp_key, *xmpp_ca;	/* "" in file = [sip]'s */
 	uint64_t	 idle_timeout_ms;

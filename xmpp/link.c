@@ -10,7 +10,8 @@
  * for [xmpp] connect_timeout from the first such failure, retried with the
  * same backoff; what still waits then bounces. A verification
  * request from a peer that just connected to us ignores the backoff: that
- * peer is evidently there.
+ * peer is evidently there. A stream with bidi (XEP-0288) that can carry
+ * the pair's stanzas is used before any backoff or new connection.
  */
 #include "config.h"
 #include "xmpp/link.h"
@@ -43,7 +44,7 @@ struct qent {
 
 struct vreq {
 	struct vreq	*next;
-	uint64_t	 in_id;		/* the inbound stream that asked */
+	uint64_t	 asker;		/* the stream that asked (id) */
 	uint64_t	 sent_on;	/* outbound stream id, 0 = not sent yet */
 	char		 sid[96];
 	char		*key;
@@ -53,7 +54,9 @@ struct s2s_link {
 	char		 local[XL_DOMAIN_MAX];
 	char		 remote[XL_DOMAIN_MAX];
 	char		 hkey[2 * XL_DOMAIN_MAX + 2];
-	struct s2s_stream *out;
+	struct s2s_stream *out;		/* our own outbound stream */
+	uint64_t	 bidi;		/* another stream that may carry ours */
+	uint64_t	 via;		/* the stream our stanzas go on now */
 	struct qent	*qhead, **qtail;
 	size_t		 qlen;
 	struct vreq	*vhead;
@@ -268,8 +271,8 @@ link_free(struct s2s_link *l)
 static int
 link_idle(const struct s2s_link *l, uint64_t now)
 {
-	return l->out == NULL && l->qhead == NULL && l->vhead == NULL &&
-	    l->retry_at <= now;
+	return l->out == NULL && l->bidi == 0 && l->qhead == NULL &&
+	    l->vhead == NULL && l->retry_at <= now;
 }
 
 /* Every minute: forget pairs with nothing going on. */
@@ -311,14 +314,60 @@ link_start(struct s2s_link *l)
 		    l->local, l->remote);
 }
 
+/* The stream with that id, if it may carry the stanzas of l now. */
+static struct s2s_stream *
+link_usable(const struct s2s_link *l, uint64_t id)
+{
+	struct s2s_stream *s = id ? s2s_stream_find(id) : NULL;
+
+	return s && s2s_carries(s, l->local, l->remote) ? s : NULL;
+}
+
+/*
+ * The stream the stanzas of l go on: the one they went on so far while it
+ * lasts (two streams at once could reorder them), else a bidi stream
+ * (XEP-0288: then our own needs no connection, or goes idle), else our
+ * own outbound stream once it is authenticated. NULL when none can.
+ */
+static struct s2s_stream *
+link_writer(struct s2s_link *l)
+{
+	struct s2s_stream *s;
+
+	if ((s = link_usable(l, l->via)) != NULL ||
+	    (s = link_usable(l, l->bidi)) != NULL)
+		return s;
+	return l->out && s2s_carries(l->out, l->local, l->remote) ? l->out :
+	    NULL;
+}
+
+/* Write one stanza on s, the writer of l; it becomes the one in use. */
+static int
+link_write(struct s2s_link *l, struct s2s_stream *s, const char *data,
+    size_t len)
+{
+	uint64_t id = s2s_stream_id(s);
+
+	if (!s2s_can_write(s) || s2s_write(s, data, len) != 0)
+		return -1;
+	if (l->via != id) {
+		log_debug(LOG_MOD, "stanzas local=%s remote=%s go on stream "
+		    "id=%llu%s", l->local, l->remote, (unsigned long long)id,
+		    s == l->out ? "" : " (bidirectional)");
+		l->via = id;
+	}
+	return 0;
+}
+
 /* Move queued stanzas into the stream while it takes them. */
 static void
-link_drain(struct s2s_link *l, struct s2s_stream *s)
+link_drain(struct s2s_link *l)
 {
+	struct s2s_stream *s = link_writer(l);
 	struct qent *q;
 
-	while ((q = l->qhead) != NULL && s2s_out_can_write(s)) {
-		if (s2s_out_write(s, q->data, q->len) != 0)
+	while (s && (q = l->qhead) != NULL) {
+		if (link_write(l, s, q->data, q->len) != 0)
 			return;
 		l->qhead = q->next;
 		if (l->qhead == NULL)
@@ -388,6 +437,7 @@ link_submit(const char *local, const char *remote, char *data, size_t len,
 {
 	const struct config *cfg = config_current();
 	struct s2s_link *l = link_get(local, remote, 1);
+	struct s2s_stream *s;
 	struct qent *q;
 
 	if (l == NULL) {
@@ -396,13 +446,14 @@ link_submit(const char *local, const char *remote, char *data, size_t len,
 		free(data);
 		return;
 	}
-	if (l->out == NULL && l->retry_at > loop_now_ms() && !l->holding) {
+	s = link_writer(l);
+	if (s == NULL && l->out == NULL && l->retry_at > loop_now_ms() &&
+	    !l->holding) {
 		link_complete(cookie, done, arg, 1, l->last_cond, l->last_text);
 		free(data);
 		return;
 	}
-	if (l->qhead == NULL && l->out && s2s_out_can_write(l->out) &&
-	    s2s_out_write(l->out, data, len) == 0) {
+	if (l->qhead == NULL && s && link_write(l, s, data, len) == 0) {
 		link_complete(cookie, done, arg, 0, XL_ERR_NONE, NULL);
 		free(data);
 		return;
@@ -426,14 +477,14 @@ link_submit(const char *local, const char *remote, char *data, size_t len,
 	l->qtail = &q->next;
 	l->qlen++;
 	L.queued++;
-	if (!l->holding)
+	if (!l->holding && s == NULL)
 		link_start(l);		/* else the retry timer starts it */
 }
 
 /* ---- dialback verification ---------------------------------------- */
 
 void
-link_verify_submit(const char *local, const char *remote, uint64_t in_id,
+link_verify_submit(const char *local, const char *remote, uint64_t asker,
     const char *sid, const char *key)
 {
 	const struct config *cfg = config_current();
@@ -447,7 +498,7 @@ link_verify_submit(const char *local, const char *remote, uint64_t in_id,
 		free(v);
 		return;
 	}
-	v->in_id = in_id;
+	v->asker = asker;
 	snprintf(v->sid, sizeof(v->sid), "%s", sid);
 	v->next = l->vhead;
 	l->vhead = v;
@@ -486,7 +537,7 @@ link_verify_answer(struct s2s_link *l, struct s2s_stream *s, const char *sid,
 			continue;
 		*pp = v->next;
 		l->nv--;
-		s2s_in_verify_result(v->in_id, v->sid, l->remote, l->local,
+		s2s_verify_result(v->asker, v->sid, l->remote, l->local,
 		    result);
 		vreq_free(v);
 		return 0;
@@ -511,7 +562,7 @@ link_verify_fail(struct s2s_link *l, uint64_t sent_on, int all)
 		}
 		*pp = v->next;
 		l->nv--;
-		s2s_in_verify_result(v->in_id, v->sid, l->remote, l->local, -1);
+		s2s_verify_result(v->asker, v->sid, l->remote, l->local, -1);
 		vreq_free(v);
 	}
 }
@@ -526,13 +577,62 @@ link_on_ready(struct s2s_link *l, struct s2s_stream *s)
 	l->holding = 0;
 	loop_timer_stop(l->retry);
 	link_on_verify_possible(l, s);
-	link_drain(l, s);
+	link_drain(l);
 }
 
 void
 link_on_writable(struct s2s_link *l, struct s2s_stream *s)
 {
-	link_drain(l, s);
+	link_drain(l);
+}
+
+/* ---- XEP-0288: streams with bidi ----------------------------------- */
+
+void
+link_bidi_ready(const char *local, const char *remote, struct s2s_stream *s)
+{
+	struct s2s_link *l = link_get(local, remote, 1);
+	uint64_t id = s2s_stream_id(s);
+
+	if (l == NULL || l->out == s)
+		return;
+	if (l->bidi != id) {
+		/* the newest: the peer's current one, likely to last longest */
+		l->bidi = id;
+		log_info(LOG_MOD, "bidirectional stream id=%llu can carry "
+		    "stanzas local=%s remote=%s", (unsigned long long)id,
+		    local, remote);
+	}
+	link_drain(l);
+}
+
+void
+link_bidi_gone(const char *local, const char *remote, uint64_t id)
+{
+	struct s2s_link *l = link_get(local, remote, 0);
+
+	if (l == NULL)
+		return;
+	if (l->via == id)
+		l->via = 0;
+	if (l->bidi != id)
+		return;
+	l->bidi = 0;
+	/* what waited for room on it needs another stream */
+	if (l->qhead && link_writer(l) == NULL && !l->holding)
+		link_start(l);
+	else
+		link_drain(l);
+}
+
+void
+link_bidi_writable(const char *local, const char *remote,
+    struct s2s_stream *s)
+{
+	struct s2s_link *l = link_get(local, remote, 0);
+
+	if (l != NULL && l->qhead != NULL && link_writer(l) == s)
+		link_drain(l);
 }
 
 /*
@@ -570,11 +670,16 @@ link_on_stream_gone(struct s2s_link *l, struct s2s_stream *s, int failed,
 	if (l->out != s)
 		return;
 	l->out = NULL;
+	if (l->via == s2s_stream_id(s))
+		l->via = 0;
 	link_verify_fail(l, s2s_stream_id(s), failed);
 	if (!failed) {
-		/* work that came while it was closing gets a new stream */
-		if (l->qhead || l->vhead)
+		/* work that came while it was closing gets a new stream,
+		   unless a bidi stream carries it */
+		if (l->vhead || (l->qhead && link_writer(l) == NULL))
 			link_start(l);
+		else
+			link_drain(l);
 		return;
 	}
 	l->failures++;
@@ -584,6 +689,10 @@ link_on_stream_gone(struct s2s_link *l, struct s2s_stream *s, int failed,
 	l->retry_at = loop_now_ms() + backoff;
 	l->last_cond = cond;
 	snprintf(l->last_text, sizeof(l->last_text), "%s", text ? text : "");
+	if (link_writer(l) != NULL) {
+		link_drain(l);		/* a bidi stream carries what waits */
+		return;
+	}
 	if (failed == LINK_FAIL_TRANSIENT && link_hold(l, backoff))
 		return;
 	l->holding = 0;

@@ -6,6 +6,13 @@
  * to make to the remote domain, the backoff after a failed attempt, and at
  * most one outbound stream (xmpp/s2s.h), which it creates on demand.
  *
+ * XEP-0288: a stream with bidi on which the remote domain proved itself for
+ * sending to the local one (a stream the peer opened, or another of ours)
+ * may carry the pair's stanzas too; the link then uses it instead of
+ * opening its own. It knows such a stream by id only (s2s_stream_find()),
+ * so a stream that is gone is never written to. Stanzas keep to the
+ * stream they started on while it lasts, so that they stay in order.
+ *
  * Every stanza submitted gets exactly one completion: done(cookie, NULL)
  * once it was written to the authenticated stream, done(cookie, err) when
  * it cannot be. Completions are always delivered from the end-of-turn hook,
@@ -38,12 +45,21 @@ void	link_complete_later(uint64_t cookie, xmpp_done_fn *done, void *arg,
 	    const struct xl_err *err);
 
 /*
- * Ask remote's authoritative server whether key is valid for the inbound
- * stream in_id (stream id sid); the answer comes back through
- * s2s_in_verify_result().
+ * Ask remote's authoritative server whether key is valid for the stream
+ * asker (stream id sid), always over our own outbound stream -- never the
+ * asking one (XEP-0288); the answer comes back through s2s_verify_result().
  */
 void	link_verify_submit(const char *local, const char *remote,
-	    uint64_t in_id, const char *sid, const char *key);
+	    uint64_t asker, const char *sid, const char *key);
+
+/* XEP-0288, from the streams: s (bidi) may carry local -> remote now; */
+void	link_bidi_ready(const char *local, const char *remote,
+	    struct s2s_stream *s);
+/* the stream is going; */
+void	link_bidi_gone(const char *local, const char *remote, uint64_t id);
+/* its output buffer has room again. */
+void	link_bidi_writable(const char *local, const char *remote,
+	    struct s2s_stream *s);
 
 /* Called by the outbound stream of l. */
 void	link_on_verify_possible(struct s2s_link *l, struct s2s_stream *s);

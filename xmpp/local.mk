@@ -3,6 +3,7 @@ noinst_LIBRARIES += xmpp/libxmpp.a
 xmpp_libxmpp_a_SOURCES = \
 	xmpp/xmpp.c xmpp/xmpp.h \
 	xmpp/s2s.c xmpp/s2s.h xmpp/s2s_int.h xmpp/s2s_in.c xmpp/s2s_out.c \
+	xmpp/s2s_recv.c \
 	xmpp/link.c xmpp/link.h \
 	xmpp/conn.c xmpp/conn.h \
 	xmpp/tls.c xmpp/tls.h \
@@ -23,7 +24,9 @@ TESTS += tests/integration/xmpp-prosody-tls.sh \
 	tests/integration/xmpp-ejabberd.sh \
 	tests/integration/xmpp-prosody-direct-tls.sh \
 	tests/integration/xmpp-lifecycle.sh \
-	tests/integration/xmpp-sasl-fallback.sh
+	tests/integration/xmpp-sasl-fallback.sh \
+	tests/integration/xmpp-bidi.sh \
+	tests/integration/xmpp-bidi-sip.sh
 
 if HAVE_CMOCKA
 XMPP_UNIT = tests/unit/test_xmpp_dialback tests/unit/test_xmpp_parser \

@@ -2,8 +2,9 @@
  * s2s: the common core of inbound and outbound streams: registry, socket
  * I/O through xmpp/conn.h, the parser, output batching (flushed once per
  * loop turn), timers (negotiation deadline, keepalive, idle), stream errors
- * and the one teardown path. The protocol decisions live in s2s_in.c and
- * s2s_out.c.
+ * keepalive and dead-peer pings (XEP-0199), stream errors and the one
+ * teardown path. The protocol decisions live in s2s_in.c and s2s_out.c,
+ * what a peer may send toward us in s2s_recv.c.
  *
  * Teardown (STYLE rule 6): s2s_stream_free() is the only way a stream
  * ends. It may run inside any callback (parser, loop, link), so it only
@@ -17,6 +18,7 @@
 #include "xmpp/link.h"
 #include "xmpp/parser.h"
 #include "xmpp/stanza.h"
+#include "xmpp/stanza_conv.h"
 #include "xmpp/tls.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -34,6 +36,7 @@
 #include <event2/buffer.h>
 
 #define NBUCKETS	1024
+#define PING_PREFIX	"fgping-"	/* ids of our keepalive pings */
 
 TAILQ_HEAD(s2s_list, s2s_stream);
 
@@ -128,6 +131,10 @@ static const struct {
 	  "bytes on s2s streams" },
 	{ &s2s_m.bytes_out, "fedgate_xmpp_bytes_total", "direction=\"out\"",
 	  "bytes on s2s streams" },
+	{ &s2s_m.bidi, "fedgate_xmpp_bidi_total", "",
+	  "streams with XEP-0288 bidi negotiated (asked for or granted)" },
+	{ &s2s_m.dead_peers, "fedgate_xmpp_dead_peers_total", "",
+	  "streams ended because the peer did not answer a ping in time" },
 };
 
 static void
@@ -172,7 +179,7 @@ s2s_stream_new(enum s2s_dir dir)
 	s->dir = dir;
 	s->state = S2S_ST_NEW;
 	s->created_ms = s->last_rx_ms = s->last_tx_ms = s->last_stanza_ms =
-	    loop_now_ms();
+	    s->last_alive_ms = loop_now_ms();
 	TAILQ_INSERT_TAIL(&S.all, s, entry);
 	b = s->id % NBUCKETS;
 	s->hnext = S.buckets[b];
@@ -194,7 +201,8 @@ s2s_stream_find(uint64_t id)
 
 	for (s = S.buckets[id % NBUCKETS]; s; s = s->hnext)
 		if (s->id == id)
-			return s->state == S2S_ST_DEAD ? NULL : s;
+			return s->state == S2S_ST_DEAD ||
+			    (s->flags & S2S_F_FREEING) ? NULL : s;
 	return NULL;
 }
 
@@ -229,6 +237,7 @@ s2s_open_count(int inbound)
 	return inbound ? S.in_open : S.out_open;
 }
 
+/* Authenticated streams (both directions) with remote, but except. */
 size_t
 s2s_count_domain(const char *remote, const struct s2s_stream *except)
 {
@@ -236,7 +245,7 @@ s2s_count_domain(const char *remote, const struct s2s_stream *except)
 	size_t n = 0;
 
 	TAILQ_FOREACH(s, &S.all, entry)
-		if (s != except && s->state != S2S_ST_DEAD &&
+		if (s != except && s->state != S2S_ST_DEAD && s->auth != NULL &&
 		    !strcmp(s->remote, remote))
 			n++;
 	return n;
@@ -462,7 +471,9 @@ s2s_detach(struct s2s_stream *s)
 	s->flags &= ~(S2S_F_TLS | S2S_F_HEADER_SENT | S2S_F_PEER_DB |
 	    S2S_F_SASL | S2S_F_SASL_FAILED |
 	    S2S_F_RESTART | S2S_F_TLS_ON_FLUSH | S2S_F_CLOSE_ON_FLUSH |
-	    S2S_F_CERT_OK | S2S_F_VERIFY_OK | S2S_F_EXTERNAL_OFFERED);
+	    S2S_F_CERT_OK | S2S_F_VERIFY_OK | S2S_F_EXTERNAL_OFFERED |
+	    S2S_F_BIDI | S2S_F_BIDI_OFFERED | S2S_F_PING);
+	s->npairs = 0;
 }
 
 /* Watch for what the connection waits for, plus writability when output is pending. */
@@ -569,7 +580,9 @@ s2s_read(struct s2s_stream *s)
 			return;
 		}
 		metric_add(s2s_m.bytes_in, (uint64_t)n);
-		s->last_rx_ms = loop_now_ms();
+		/* anything from the peer proves it alive: no ping needed */
+		s->last_rx_ms = s->last_alive_ms = loop_now_ms();
+		s->flags &= ~S2S_F_PING;
 		if (s->parser == NULL)
 			continue;	/* closing after an error: discard */
 		xparser_feed(s->parser, buf, (size_t)n);
@@ -616,7 +629,10 @@ s2s_flush(struct s2s_stream *s)
 	}
 	if (s->dir == S2S_OUT && s->state == S2S_ST_READY)
 		s2s_out_drained(s);
-	s2s_io_update(s);
+	if ((s->flags & S2S_F_BIDI) && s->state == S2S_ST_READY)
+		s2s_bidi_drained(s);
+	if (s->state != S2S_ST_DEAD)
+		s2s_io_update(s);
 }
 
 /*
@@ -781,6 +797,28 @@ s2s_sendf(struct s2s_stream *s, const char *fmt, ...)
 	s2s_mark_dirty(s);
 }
 
+int
+s2s_can_write(const struct s2s_stream *s)
+{
+	return s->state == S2S_ST_READY && s->conn &&
+	    !(s->flags & S2S_F_FREEING) &&
+	    evbuffer_get_length(s->out) < S2S_OUT_HIGH;
+}
+
+int
+s2s_write(struct s2s_stream *s, const char *data, size_t len)
+{
+	if (s->state != S2S_ST_READY || (s->flags & S2S_F_FREEING))
+		return -1;
+	s2s_send(s, data, len);
+	if (s->state == S2S_ST_DEAD)
+		return -1;
+	s->stanzas_out++;
+	metric_inc(s2s_m.stanzas_out);
+	s->last_stanza_ms = loop_now_ms();
+	return 0;
+}
+
 /* Our stream header; empty from/to/id are left out. */
 void
 s2s_send_header(struct s2s_stream *s, const char *from, const char *to,
@@ -871,6 +909,7 @@ s2s_stream_free(struct s2s_stream *s, const char *reason)
 {
 	if (s->state == S2S_ST_DEAD)
 		return;
+	s->flags |= S2S_F_FREEING;	/* the links must not write to it now */
 	log_info(LOG_MOD, "stream closed id=%llu dir=%s peer=%s local=%s "
 	    "remote=%s auth=%s stanzas_in=%llu stanzas_out=%llu reason=\"%s\"",
 	    (unsigned long long)s->id, s->dir == S2S_IN ? "in" : "out",
@@ -943,16 +982,110 @@ s2s_timer_arm(struct s2s_stream *s)
 
 	if (s->state == S2S_ST_DEAD)
 		return;
-	if (s->state == S2S_ST_READY)
+	if (s->state == S2S_ST_READY) {
 		next = min_u64(s->last_tx_ms + cfg->xmpp_keepalive_ms,
 		    s->last_stanza_ms + cfg->idle_timeout_ms);
-	else
+		if (s2s_pingable(s))
+			next = min_u64(next, (s->flags & S2S_F_PING) ?
+			    s->ping_deadline_ms :
+			    s->last_alive_ms + cfg->xmpp_keepalive_ms);
+	} else
 		next = s->deadline_ms;
 	/* (in) dialback verifications waiting for an answer */
 	for (size_t i = 0; i < s->npairs; i++)
 		if (s->pairs[i].st == DBP_PENDING)
 			next = min_u64(next, s->pairs[i].deadline_ms);
 	loop_timer_set(s->timer, next > now ? next - now : 0);
+}
+
+/* ---- keepalive and dead peers (XEP-0199) --------------------------- */
+
+int
+s2s_pingable(const struct s2s_stream *s)
+{
+	return s2s_carries(s, s->local, s->remote);
+}
+
+static void
+s2s_ping_send(struct s2s_stream *s, uint64_t now)
+{
+	snprintf(s->ping_id, sizeof(s->ping_id), PING_PREFIX "%llu-%u",
+	    (unsigned long long)s->id, ++s->ping_seq);
+	s2s_sendf(s, "<iq type='get' from='%s' to='%s' id='%s'><ping xmlns='"
+	    XMPP_NS_PING "'/></iq>", s->local, s->remote, s->ping_id);
+	s->flags |= S2S_F_PING;
+	s->ping_deadline_ms = now + config_current()->dead_peer_timeout_ms;
+	log_debug(LOG_MOD, "ping sent id=%llu remote=%s: nothing heard for "
+	    "%llums", (unsigned long long)s->id, s->remote,
+	    (unsigned long long)(now - s->last_alive_ms));
+}
+
+/*
+ * The answer to a ping may come on any stream from the peer's domain:
+ * without bidi, it takes the peer's own stream to us, not the one we
+ * pinged on. A result or an error both prove the peer alive.
+ */
+int
+s2s_ping_answer(const struct xnode *el, const char *from_domain)
+{
+	const char *id = xnode_attr(el, "id"), *type = xnode_attr(el, "type");
+	char to[S2S_DOMAIN_MAX];
+	struct s2s_stream *s;
+
+	if (strcmp(xnode_name(el), "iq") || id == NULL || type == NULL ||
+	    (strcmp(type, "result") && strcmp(type, "error")) ||
+	    strncmp(id, PING_PREFIX, sizeof(PING_PREFIX) - 1))
+		return 0;
+	s = s2s_stream_find(strtoull(id + sizeof(PING_PREFIX) - 1, NULL, 10));
+	if (s != NULL && (s->flags & S2S_F_PING) && !strcmp(s->ping_id, id) &&
+	    !strcmp(s->remote, from_domain) &&
+	    conv_jid_domain(xnode_attr(el, "to"), to, sizeof(to)) == 0 &&
+	    !strcmp(to, s->local)) {
+		s->flags &= ~S2S_F_PING;
+		s->last_alive_ms = loop_now_ms();
+		s2s_timer_arm(s);
+	}
+	return 1;	/* ours, in time or late: nothing for the gateway */
+}
+
+/*
+ * On a stream that carries our stanzas: when the peer showed no sign of
+ * life for keepalive, ping it; when neither a byte on this stream nor
+ * the answer on any other came within dead_peer_timeout, it is dead (a
+ * hung or paused server still has its kernel acknowledge our data, so
+ * TCP alone does not tell). The stream ends; what waits gets a new one.
+ * -1 when the stream ended.
+ */
+static int
+s2s_keepalive(struct s2s_stream *s, uint64_t now)
+{
+	const struct config *cfg = config_current();
+	char why[160];
+
+	if (!s2s_pingable(s))
+		return 0;
+	if (!(s->flags & S2S_F_PING)) {
+		if (now - s->last_alive_ms >= cfg->xmpp_keepalive_ms)
+			s2s_ping_send(s, now);
+		return 0;
+	}
+	if (now < s->ping_deadline_ms)
+		return 0;
+	if (S.in_paused) {
+		/* the answer may be waiting unread behind our flow control */
+		s->ping_deadline_ms = now + cfg->dead_peer_timeout_ms;
+		return 0;
+	}
+	metric_inc(s2s_m.dead_peers);
+	snprintf(why, sizeof(why), "dead peer: no answer to a ping for %llums",
+	    (unsigned long long)cfg->dead_peer_timeout_ms);
+	log_warnx(LOG_MOD, "dead peer id=%llu dir=%s peer=%s local=%s remote=%s: "
+	    "nothing heard for %llums, no answer to a ping for %llums",
+	    (unsigned long long)s->id, s->dir == S2S_IN ? "in" : "out", s->peer,
+	    s->local, s->remote, (unsigned long long)(now - s->last_alive_ms),
+	    (unsigned long long)cfg->dead_peer_timeout_ms);
+	s2s_stream_free(s, why);
+	return -1;
 }
 
 static void
@@ -972,14 +1105,15 @@ s2s_timer_fire(void *arg)
 		}
 		break;
 	case S2S_ST_READY:
-		if (s->dir == S2S_IN)
-			s2s_in_timeout(s, now);
+		s2s_recv_timeout(s, now);
 		if (s->state != S2S_ST_READY)
 			return;
 		if (now - s->last_stanza_ms >= cfg->idle_timeout_ms) {
 			s2s_stream_close(s, "idle");
 			return;
 		}
+		if (s2s_keepalive(s, now) != 0)
+			return;
 		if (now - s->last_tx_ms >= cfg->xmpp_keepalive_ms)
 			s2s_send(s, " ", 1);	/* whitespace keepalive */
 		break;
@@ -1104,13 +1238,14 @@ s2s_connections(FILE *out)
 		    s->last_tx_ms;
 
 		fprintf(out, "xmpp id=%llu dir=%s peer=%s local=%s remote=%s "
-		    "tls=%s auth=%s idle=%llus state=%s\n",
+		    "tls=%s auth=%s idle=%llus state=%s bidi=%s\n",
 		    (unsigned long long)s->id, s->dir == S2S_IN ? "in" : "out",
 		    s->peer[0] ? s->peer : "-", s->local[0] ? s->local : "-",
 		    s->remote[0] ? s->remote : "-",
 		    (s->flags & S2S_F_TLS) && ssl ? xtls_version(ssl) : "none",
 		    s->auth ? s->auth : "none",
 		    (unsigned long long)((now - (last < now ? last : now)) / 1000),
-		    s2s_strstate(s->state));
+		    s2s_strstate(s->state),
+		    (s->flags & S2S_F_BIDI) ? "yes" : "no");
 	}
 }

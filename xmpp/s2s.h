@@ -39,19 +39,29 @@ void	s2s_in_accept(int fd, const struct sockaddr_storage *peer,
 /* Outbound stream for a link: resolves, connects, authenticates. */
 struct s2s_stream *s2s_out_new(struct s2s_link *link, const char *local,
 	    const char *remote);
-/* Append a serialized stanza to an authenticated outbound stream. */
-int	s2s_out_write(struct s2s_stream *s, const char *data, size_t len);
+/*
+ * May s carry stanzas from local to remote now? An authenticated outbound
+ * stream of that pair, or a stream with XEP-0288 bidi on which remote
+ * proved itself for sending to local (then we may answer on it).
+ */
+int	s2s_carries(const struct s2s_stream *s, const char *local,
+	    const char *remote);
 /* Authenticated, and its output buffer below the high-water mark. */
-int	s2s_out_can_write(const struct s2s_stream *s);
+int	s2s_can_write(const struct s2s_stream *s);
+/* Append a serialized stanza to a stream that carries it (s2s_carries). */
+int	s2s_write(struct s2s_stream *s, const char *data, size_t len);
 /* Send <db:verify/> for an inbound stream (from = local, to = remote). */
 int	s2s_out_send_verify(struct s2s_stream *s, const char *from,
 	    const char *to, const char *sid, const char *key);
 uint64_t s2s_stream_id(const struct s2s_stream *s);
+/* The stream with that id; NULL once it is gone (being freed or dead). */
+struct s2s_stream *s2s_stream_find(uint64_t id);
 
-/* The answer to a <db:verify/> made for inbound stream in_id about the
-   pair remote -> local: 1 valid, 0 invalid, -1 could not be verified. */
-void	s2s_in_verify_result(uint64_t in_id, const char *sid,
-	    const char *remote, const char *local, int result);
+/* The answer to a <db:verify/> made for stream id (inbound, or outbound
+   with bidi) about the pair remote -> local: 1 valid, 0 invalid, -1 could
+   not be verified. */
+void	s2s_verify_result(uint64_t id, const char *sid, const char *remote,
+	    const char *local, int result);
 
 /* fedgatectl */
 void	s2s_connections(FILE *out);

@@ -16,14 +16,18 @@
  *
  * A peer proves each of its domains by SASL EXTERNAL (certificate) or by
  * dialback (the key is checked with its authoritative server over our
- * outbound link). Stanzas are accepted only in "ready", only from a
- * domain proven on this stream and only to one of ours: anything else is a
- * stream error, never a delivery.
+ * outbound link; s2s_recv.c). Stanzas are accepted only in "ready", only
+ * from a domain proven on this stream and only to one of ours: anything
+ * else is a stream error, never a delivery.
+ *
+ * XEP-0288: we offer bidi with the other features; a peer that sends
+ * <bidi/> takes our stanzas on this stream too, from each of our domains
+ * to each of its domains proven here (s2s_recv.c tells the links), so
+ * that no second connection is needed.
  */
 #include "config.h"
 #include "xmpp/s2s_int.h"
 #include "xmpp/conn.h"
-#include "xmpp/dialback.h"
 #include "xmpp/link.h"
 #include "xmpp/parser.h"
 #include "xmpp/stanza.h"
@@ -42,8 +46,6 @@
 #include <unistd.h>
 
 #include <openssl/rand.h>
-
-#define IN_MAX_PAIRS	64	/* domain pairs on one inbound stream */
 
 /* A fresh stream id: random, with our numeric id to find it again. */
 static void
@@ -101,12 +103,16 @@ in_enter(struct s2s_stream *s, enum s2s_state st)
 			if (s->flags & S2S_F_PEER_V1)
 				in_send_features(s);
 		}
-		if (st == S2S_ST_READY)
+		if (st == S2S_ST_READY) {
 			s->last_stanza_ms = loop_now_ms();
+			s2s_bidi_announce(s);
+		}
 		break;
 	default:
 		break;
 	}
+	if (s->state == S2S_ST_DEAD)
+		return;
 	s2s_timer_arm(s);
 	s2s_io_update(s);
 }
@@ -152,6 +158,8 @@ in_fsm(struct s2s_stream *s, enum in_event ev)
 			/* TLS starts once <proceed/> is written (the core);
 			   no more plaintext is parsed */
 			s2s_sendf(s, "<proceed xmlns='" XMPP_NS_TLS "'/>");
+			/* XEP-0288: bidi is asked for after TLS, not before */
+			s->flags &= ~S2S_F_BIDI;
 			s->flags |= S2S_F_TLS_ON_FLUSH;
 			if (s->parser)
 				xparser_halt(s->parser);
@@ -171,8 +179,11 @@ in_fsm(struct s2s_stream *s, enum in_event ev)
 		}
 		break;
 	case S2S_ST_READY:
-		if (ev == IEV_DOMAIN_VALID)
-			return;		/* one more domain on this stream */
+		if (ev == IEV_DOMAIN_VALID) {
+			/* one more domain on this stream */
+			s2s_bidi_announce(s);
+			return;
+		}
 		break;
 	default:
 		break;
@@ -230,61 +241,13 @@ s2s_in_tls_done(struct s2s_stream *s)
 
 /* ---- header and features ------------------------------------------ */
 
-static struct s2s_dbpair *
-in_pair_find(struct s2s_stream *s, const char *from, const char *to)
-{
-	for (size_t i = 0; i < s->npairs; i++)
-		if (!strcmp(s->pairs[i].from, from) &&
-		    !strcmp(s->pairs[i].to, to))
-			return &s->pairs[i];
-	return NULL;
-}
-
-static struct s2s_dbpair *
-in_pair_add(struct s2s_stream *s, const char *from, const char *to)
-{
-	struct s2s_dbpair *p;
-
-	if (s->npairs >= IN_MAX_PAIRS)
-		return NULL;
-	p = realloc(s->pairs, (s->npairs + 1) * sizeof(*p));
-	if (p == NULL)
-		return NULL;
-	s->pairs = p;
-	p = &s->pairs[s->npairs++];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->from, sizeof(p->from), "%s", from);
-	snprintf(p->to, sizeof(p->to), "%s", to);
-	return p;
-}
-
-static void
-in_pair_del(struct s2s_stream *s, struct s2s_dbpair *p)
-{
-	size_t i = (size_t)(p - s->pairs);
-
-	memmove(p, p + 1, (s->npairs - i - 1) * sizeof(*p));
-	s->npairs--;
-}
-
-/* Is domain proven on this stream (by SASL, or by dialback for any pair)? */
-static int
-in_authenticated(const struct s2s_stream *s, const char *domain)
-{
-	for (size_t i = 0; i < s->npairs; i++)
-		if (s->pairs[i].st == DBP_VALID &&
-		    !strcmp(s->pairs[i].from, domain))
-			return 1;
-	return 0;
-}
-
 static void
 in_send_features(struct s2s_stream *s)
 {
 	struct s2s_policy p;
 	char why[256];
 	const char *tls = "no";
-	int external = 0, dialback = 0;
+	int external = 0, dialback = 0, bidi = 0;
 
 	s2s_policy_for(s->remote, &p);
 	s2s_sendf(s, "<stream:features>");
@@ -309,12 +272,18 @@ in_send_features(struct s2s_stream *s)
 			    "'><errors/></dialback>");
 			dialback = 1;
 		}
+		/* XEP-0288: before authentication (and after TLS, if any) */
+		if (config_current()->xmpp_bidi && !(s->flags & S2S_F_SASL)) {
+			s2s_sendf(s, "<bidi xmlns='" XMPP_NS_BIDI_FEATURE "'/>");
+			s->flags |= S2S_F_BIDI_OFFERED;
+			bidi = 1;
+		}
 	}
 	s2s_sendf(s, "</stream:features>");
 	log_debug(LOG_MOD, "features offered id=%llu remote=%s starttls=%s "
-	    "sasl-external=%s dialback=%s", (unsigned long long)s->id,
+	    "sasl-external=%s dialback=%s bidi=%s", (unsigned long long)s->id,
 	    s->remote[0] ? s->remote : "-", tls, external ? "yes" : "no",
-	    dialback ? "yes" : "no");
+	    dialback ? "yes" : "no", bidi ? "yes" : "no");
 }
 
 /*
@@ -355,7 +324,6 @@ in_header_addressing(struct s2s_stream *s, const char *to, const char *from)
 void
 s2s_in_header(struct s2s_stream *s, const struct xnode *h)
 {
-	const struct config *cfg = config_current();
 	const char *ver = xnode_attr(h, "version");
 
 	in_new_sid(s);
@@ -363,13 +331,6 @@ s2s_in_header(struct s2s_stream *s, const struct xnode *h)
 	    in_header_addressing(s, xnode_attr(h, "to"),
 	    xnode_attr(h, "from")) != 0)
 		return;
-	if (s->remote[0] && !(s->flags & (S2S_F_TLS | S2S_F_SASL)) &&
-	    s2s_count_domain(s->remote, s) >= cfg->max_streams_per_domain) {
-		metric_inc(s2s_m.refused_limits);
-		s2s_stream_error(s, "resource-constraint",
-		    "too many streams from your domain");
-		return;
-	}
 	s->flags &= ~S2S_F_PEER_V1;
 	if (ver && strtol(ver, NULL, 10) >= 1)
 		s->flags |= S2S_F_PEER_V1;
@@ -477,7 +438,9 @@ in_sasl_auth(struct s2s_stream *s, struct xnode *el)
 		in_sasl_failure(s, "not-authorized", dec.rule);
 		return;
 	}
-	if ((p = in_pair_add(s, s->remote, "")) == NULL) {
+	if (s2s_recv_domain_limit(s, s->remote) != 0)
+		return;
+	if ((p = s2s_pair_add(s, s->remote, "")) == NULL) {
 		s2s_stream_error(s, "resource-constraint", "too many domains");
 		return;
 	}
@@ -485,248 +448,40 @@ in_sasl_auth(struct s2s_stream *s, struct xnode *el)
 	s->auth = "sasl-external";
 	metric_inc(s2s_m.auth_sasl);
 	log_info(LOG_MOD, "inbound stream authenticated id=%llu peer=%s "
-	    "remote=%s local=%s method=sasl-external tls=%s",
+	    "remote=%s local=%s method=sasl-external tls=%s bidi=%s",
 	    (unsigned long long)s->id, s->peer, s->remote, s->local,
-	    xtls_version(xconn_ssl(s->conn)));
+	    xtls_version(xconn_ssl(s->conn)),
+	    (s->flags & S2S_F_BIDI) ? "yes" : "no");
 	in_fsm(s, IEV_SASL_SUCCESS);
 }
 
-/* ---- dialback ----------------------------------------------------- */
+/* ---- dispatch ----------------------------------------------------- */
 
-static void
-in_db_error(struct s2s_stream *s, const char *elname, const char *from,
-    const char *to, const char *id, const char *cond)
-{
-	s2s_sendf(s, "<db:%s from='%s' to='%s'", elname, from, to);
-	if (id)
-		s2s_sendf(s, " id='%s'", id);
-	s2s_sendf(s, " type='error'><error type='cancel'><%s xmlns='"
-	    XMPP_NS_STANZAS "'/></error></db:%s>", cond, elname);
-}
+/* ---- XEP-0288 ----------------------------------------------------- */
 
 /*
- * Who may try dialback as 'from' on this stream: TLS and certificate as
- * the partner's policy demands, and federation allowed. Sends the stream
- * error and returns -1 when not.
+ * <bidi/>: the peer will take our stanzas on this stream, for the pairs
+ * it proves here. Only after we offered it; the XEP asks for it before
+ * authentication, but a peer that asks between two dialback pairs is
+ * served as well.
  */
-static int
-in_db_allowed(struct s2s_stream *s, const char *from)
-{
-	const struct config *cfg = config_current();
-	struct policy_decision dec;
-	struct s2s_policy p;
-	char why[256], text[600];
-
-	s2s_policy_for(from, &p);
-	if (p.security == XMPP_SEC_TLS_REQUIRED && !(s->flags & S2S_F_TLS)) {
-		s2s_stream_error(s, "policy-violation",
-		    "encrypted server-to-server communication is required");
-		return -1;
-	}
-	if (!p.dialback) {
-		s2s_stream_error(s, "not-authorized",
-		    "dialback is not accepted for this domain");
-		return -1;
-	}
-	if ((s->flags & S2S_F_TLS) && p.require_certs &&
-	    s2s_peer_cert_why(s, from, why, sizeof(why)) != NULL) {
-		snprintf(text, sizeof(text), "your server's certificate: %s", why);
-		s2s_stream_error(s, "not-authorized", text);
-		return -1;
-	}
-	if (!policy_check(cfg, from, POLICY_DIR_INBOUND, &dec)) {
-		log_warnx(LOG_MOD, "federation refused id=%llu remote=%s rule=\"%s\"",
-		    (unsigned long long)s->id, from, dec.rule);
-		s2s_stream_error(s, "policy-violation",
-		    "federation with your domain is not allowed");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * from/to of a dialback element, lower-cased; 'to' must be ours, else a
- * dialback error (not fatal for the stream, XEP-0220 2.4). -1 when the
- * element is done with (error sent).
- */
-static int
-in_db_addrs(struct s2s_stream *s, struct xnode *el, const char *elname,
-    char *from, char *to, size_t len)
-{
-	const char *fa = xnode_attr(el, "from"), *ta = xnode_attr(el, "to");
-	const char *id = xnode_attr(el, "id");
-
-	if (fa == NULL || ta == NULL || (!strcmp(elname, "verify") && !id) ||
-	    conv_domain_normalize(fa, from, len) != 0 ||
-	    conv_domain_normalize(ta, to, len) != 0) {
-		s2s_stream_error(s, "improper-addressing",
-		    "dialback element without a valid from, to or id");
-		return -1;
-	}
-	if (!config_is_local_domain(config_current(), to)) {
-		in_db_error(s, elname, to, from, id, "item-not-found");
-		return -1;
-	}
-	return 0;
-}
-
-/* <db:result/> from an initiating server: verify its key (XEP-0220 2.2.1). */
 static void
-in_db_result(struct s2s_stream *s, struct xnode *el)
+in_bidi(struct s2s_stream *s, struct xnode *el)
 {
-	const struct config *cfg = config_current();
-	char from[S2S_DOMAIN_MAX], to[S2S_DOMAIN_MAX];
-	struct s2s_dbpair *p;
-	size_t keylen;
-	const char *key = xnode_text(el, &keylen);
-
-	if (xnode_attr(el, "type")) {
-		s2s_stream_error(s, "not-authorized",
-		    "unsolicited dialback result");
+	if (!(s->flags & S2S_F_BIDI_OFFERED)) {
+		s2s_stream_error(s, "unsupported-feature",
+		    "bidirectional streams were not offered");
 		return;
 	}
-	if (in_db_addrs(s, el, "result", from, to, sizeof(from)) != 0)
+	if (s->flags & S2S_F_BIDI)
 		return;
-	if (keylen == 0) {
-		s2s_stream_error(s, "improper-addressing", "dialback without a key");
-		return;
-	}
-	if (config_is_local_domain(cfg, from)) {
-		s2s_stream_error(s, "invalid-from", "not a valid remote domain");
-		return;
-	}
-	if (in_db_allowed(s, from) != 0)
-		return;
-	if ((p = in_pair_find(s, from, to)) != NULL) {
-		if (p->st == DBP_VALID)
-			s2s_sendf(s, "<db:result from='%s' to='%s' type='valid'/>",
-			    to, from);
-		return;		/* already being verified */
-	}
-	if ((p = in_pair_add(s, from, to)) == NULL) {
-		s2s_stream_error(s, "resource-constraint", "too many domains");
-		return;
-	}
-	p->st = DBP_PENDING;
-	p->deadline_ms = loop_now_ms() + 2 * cfg->connect_timeout_ms;
-	snprintf(p->sid, sizeof(p->sid), "%s", s->sid);
-	if (!s->remote[0])
-		snprintf(s->remote, sizeof(s->remote), "%s", from);
-	log_debug(LOG_MOD, "dialback key received id=%llu from=%s to=%s: "
-	    "asking the authoritative server", (unsigned long long)s->id,
-	    from, to);
-	link_verify_submit(to, from, s->id, s->sid, key);
-	s2s_timer_arm(s);
-}
-
-void
-s2s_in_verify_result(uint64_t in_id, const char *sid, const char *remote,
-    const char *local, int result)
-{
-	struct s2s_stream *s = s2s_stream_find(in_id);
-	struct s2s_dbpair *p;
-	char text[600];
-
-	if (s == NULL || s->dir != S2S_IN || (s->state != S2S_ST_OPEN &&
-	    s->state != S2S_ST_READY))
-		return;		/* gone meanwhile: drop (XEP-0220 2.1.2) */
-	p = in_pair_find(s, remote, local);
-	if (p == NULL || p->st != DBP_PENDING || strcmp(p->sid, sid))
-		return;
-	if (result < 0) {
-		log_warnx(LOG_MOD, "dialback not verifiable id=%llu remote=%s "
-		    "local=%s: authoritative server unreachable",
-		    (unsigned long long)s->id, remote, local);
-		in_db_error(s, "result", local, remote, NULL,
-		    "remote-connection-failed");
-		in_pair_del(s, p);
-		return;
-	}
-	if (result == 0) {
-		metric_inc(s2s_m.auth_failures);
-		log_warnx(LOG_MOD, "dialback failed id=%llu peer=%s remote=%s "
-		    "local=%s: key rejected by the authoritative server",
-		    (unsigned long long)s->id, s->peer, remote, local);
-		s2s_sendf(s, "<db:result from='%s' to='%s' type='invalid'/>",
-		    local, remote);
-		snprintf(text, sizeof(text), "dialback authentication failed for %s",
-		    remote);
-		s2s_stream_error(s, "not-authorized", text);
-		return;
-	}
-	p->st = DBP_VALID;
-	s2s_sendf(s, "<db:result from='%s' to='%s' type='valid'/>", local, remote);
-	if (s->auth == NULL)
-		s->auth = "dialback";
-	metric_inc(s2s_m.auth_dialback);
-	log_info(LOG_MOD, "inbound stream authenticated id=%llu peer=%s "
-	    "remote=%s local=%s method=dialback tls=%s",
-	    (unsigned long long)s->id, s->peer, remote, local,
-	    (s->flags & S2S_F_TLS) ? xtls_version(xconn_ssl(s->conn)) : "none");
-	in_fsm(s, IEV_DOMAIN_VALID);
-	s2s_timer_arm(s);
-}
-
-/* <db:verify/>: we are the authoritative server for 'to' (XEP-0220 2.2.2). */
-static void
-in_db_verify(struct s2s_stream *s, struct xnode *el)
-{
-	const char *id = xnode_attr(el, "id");
-	char from[S2S_DOMAIN_MAX], to[S2S_DOMAIN_MAX];
-	size_t keylen;
-	const char *key = xnode_text(el, &keylen);
-	int valid;
-
-	if (xnode_attr(el, "type")) {
-		log_warnx(LOG_MOD, "unsolicited dialback verify answer dropped "
-		    "id=%llu peer=%s", (unsigned long long)s->id, s->peer);
-		return;
-	}
-	if (in_db_addrs(s, el, "verify", from, to, sizeof(from)) != 0)
-		return;
-	valid = dialback_key_check(from, to, id, key, keylen);
-	if (!valid)
-		log_warnx(LOG_MOD, "asked to verify a dialback key that is not "
-		    "ours id=%llu peer=%s asker=%s claimed=%s",
-		    (unsigned long long)s->id, s->peer, from, to);
-	s2s_sendf(s, "<db:verify from='%s' to='%s' id='%s' type='%s'/>", to,
-	    from, id, valid ? "valid" : "invalid");
-}
-
-/* ---- stanzas ------------------------------------------------------ */
-
-static void
-in_stanza(struct s2s_stream *s, struct xnode *el)
-{
-	const struct config *cfg = config_current();
-	const char *from = xnode_attr(el, "from"), *to = xnode_attr(el, "to");
-	char fd[XL_DOMAIN_MAX], td[XL_DOMAIN_MAX];
-	struct policy_decision dec;
-
-	if (from == NULL || to == NULL || conv_jid_domain(to, td, sizeof(td)) ||
-	    conv_jid_domain(from, fd, sizeof(fd))) {
-		s2s_stream_error(s, "improper-addressing",
-		    "stanza without a valid from and to");
-		return;
-	}
-	if (!in_authenticated(s, fd)) {
-		s2s_stream_error(s, "invalid-from",
-		    "the sender's domain is not authenticated on this stream");
-		return;
-	}
-	if (!config_is_local_domain(cfg, td)) {
-		s2s_stream_error(s, "host-unknown", "not a domain served here");
-		return;
-	}
-	if (!policy_check(cfg, fd, POLICY_DIR_INBOUND, &dec)) {
-		s2s_stream_error(s, "policy-violation",
-		    "federation with your domain is not allowed");
-		return;
-	}
-	s->stanzas_in++;
-	metric_inc(s2s_m.stanzas_in);
-	s->last_stanza_ms = loop_now_ms();
-	xmpp_stanza_in(el);
+	s->flags |= S2S_F_BIDI;
+	metric_inc(s2s_m.bidi);
+	log_debug(LOG_MOD, "bidirectional stream requested id=%llu peer=%s "
+	    "remote=%s", (unsigned long long)s->id, s->peer,
+	    s->remote[0] ? s->remote : "-");
+	if (s->state == S2S_ST_READY)
+		s2s_bidi_announce(s);
 }
 
 /* ---- dispatch ----------------------------------------------------- */
@@ -734,11 +489,12 @@ in_stanza(struct s2s_stream *s, struct xnode *el)
 static const struct s2s_handler in_handlers[] = {
 	{ XMPP_NS_TLS, "starttls", ST(OPEN), in_starttls },
 	{ XMPP_NS_SASL, "auth", ST(OPEN), in_sasl_auth },
-	{ XMPP_NS_DIALBACK, "result", ST(OPEN) | ST(READY), in_db_result },
-	{ XMPP_NS_DIALBACK, "verify", ST(OPEN) | ST(READY), in_db_verify },
-	{ XMPP_NS_SERVER, "message", ST(READY), in_stanza },
-	{ XMPP_NS_SERVER, "presence", ST(READY), in_stanza },
-	{ XMPP_NS_SERVER, "iq", ST(READY), in_stanza },
+	{ XMPP_NS_BIDI, "bidi", ST(OPEN) | ST(READY), in_bidi },
+	{ XMPP_NS_DIALBACK, "result", ST(OPEN) | ST(READY), s2s_recv_db_result },
+	{ XMPP_NS_DIALBACK, "verify", ST(OPEN) | ST(READY), s2s_recv_db_verify },
+	{ XMPP_NS_SERVER, "message", ST(READY), s2s_recv_stanza },
+	{ XMPP_NS_SERVER, "presence", ST(READY), s2s_recv_stanza },
+	{ XMPP_NS_SERVER, "iq", ST(READY), s2s_recv_stanza },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -767,26 +523,20 @@ s2s_in_element(struct s2s_stream *s, struct xnode *el)
 void
 s2s_in_timeout(struct s2s_stream *s, uint64_t now)
 {
-	for (size_t i = 0; i < s->npairs;) {
-		struct s2s_dbpair *p = &s->pairs[i];
-
-		if (p->st == DBP_PENDING && now >= p->deadline_ms) {
-			log_warnx(LOG_MOD, "dialback verification timed out "
-			    "id=%llu remote=%s local=%s",
-			    (unsigned long long)s->id, p->from, p->to);
-			in_db_error(s, "result", p->to, p->from, NULL,
-			    "remote-server-timeout");
-			in_pair_del(s, p);
-			continue;
-		}
-		i++;
-	}
+	s2s_recv_timeout(s, now);
 	if (s->state != S2S_ST_READY && s->state != S2S_ST_CLOSING &&
 	    s->state != S2S_ST_DEAD && now >= s->deadline_ms)
 		in_fsm(s, IEV_TIMEOUT);
 }
 
 void
+s2s_in_domain_valid(struct s2s_stream *s)
+{
+	in_fsm(s, IEV_DOMAIN_VALID);
+}
+
+void
 s2s_in_gone(struct s2s_stream *s)
 {
+	s2s_bidi_withdraw(s);
 }

@@ -68,6 +68,11 @@ enum s2s_state {
 #define S2S_F_VERIFY_OK		0x2000	/* (out) may carry <db:verify/> */
 #define S2S_F_AUTHED		0x4000	/* (out) reached "ready" once */
 #define S2S_F_PEER_V1		0x8000	/* (in) peer's header has version 1.x */
+#define S2S_F_BIDI_OFFERED	0x10000	/* XEP-0288 feature: in, we offered it;
+					   out, the peer offered it */
+#define S2S_F_BIDI		0x20000	/* XEP-0288 negotiated: stanzas both ways */
+#define S2S_F_PING		0x40000	/* our XEP-0199 ping awaits its answer */
+#define S2S_F_FREEING		0x80000	/* in s2s_stream_free(): unusable */
 
 /* The settings that apply to one remote domain (domains.conf overrides). */
 struct s2s_policy {
@@ -78,7 +83,11 @@ struct s2s_policy {
 	int	tls_available;		/* we have a certificate */
 };
 
-/* (in) one domain pair the peer wants to, or did, authenticate. */
+/*
+ * One domain pair the peer wants to, or did, authenticate for sending to
+ * us: on inbound streams, and on outbound streams with bidi (the pair
+ * remote -> local, and the peer's other domains by dialback, XEP-0288).
+ */
 enum dbpair_state { DBP_PENDING, DBP_VALID };
 struct s2s_dbpair {
 	char			from[S2S_DOMAIN_MAX];	/* the peer's domain */
@@ -106,10 +115,14 @@ struct s2s_stream {
 	const char		*auth;		/* "dialback", "sasl-external" */
 	uint64_t		 created_ms, last_rx_ms, last_tx_ms;
 	uint64_t		 last_stanza_ms, deadline_ms;
+	uint64_t		 last_alive_ms;	/* the peer last showed it lives */
+	uint64_t		 ping_deadline_ms;	/* S2S_F_PING: dead after this */
+	unsigned		 ping_seq;
+	char			 ping_id[48];	/* id of the ping in flight */
 	uint64_t		 stanzas_in, stanzas_out;
 	char			 reason[600];	/* why it closed, for the log */
 
-	/* inbound */
+	/* what the peer proved for sending to us (s2s_recv.c) */
 	struct s2s_dbpair	*pairs;
 	size_t			 npairs;
 
@@ -138,7 +151,6 @@ struct s2s_handler {
 
 /* s2s.c: the common core */
 struct s2s_stream *s2s_stream_new(enum s2s_dir dir);
-struct s2s_stream *s2s_stream_find(uint64_t id);
 void	s2s_enter_state(struct s2s_stream *s, enum s2s_state st);
 const char *s2s_strstate(enum s2s_state st);
 int	s2s_attach(struct s2s_stream *s, int fd, const struct sockaddr_storage *ss);
@@ -163,6 +175,10 @@ const char *s2s_peer_cert_why(struct s2s_stream *s, const char *domain,
 	    char *buf, size_t len);
 size_t	s2s_count_domain(const char *remote, const struct s2s_stream *except);
 size_t	s2s_count_ip(const struct sockaddr_storage *ss);
+/* XEP-0199 keepalive: may s be pinged (it carries our stanzas)? */
+int	s2s_pingable(const struct s2s_stream *s);
+/* 1 when el is the answer to one of our pings (consumed here). */
+int	s2s_ping_answer(const struct xnode *el, const char *from_domain);
 /* Counters (core/metrics.h), registered by s2s_init(). */
 struct metric;
 struct s2s_metrics {
@@ -172,8 +188,28 @@ struct s2s_metrics {
 	struct metric	*stream_errors_sent, *stream_errors_received;
 	struct metric	*tls_failures, *refused_limits;
 	struct metric	*bytes_in, *bytes_out;
+	struct metric	*bidi, *dead_peers;
 };
 extern struct s2s_metrics s2s_m;
+
+/*
+ * s2s_recv.c: what a peer may send toward us, on an inbound stream or on
+ * an outbound one with bidi -- the pairs it proved, dialback as receiving
+ * and authoritative server, the checks on each stanza, and the links told
+ * which streams may carry our stanzas back (XEP-0288).
+ */
+struct s2s_dbpair *s2s_pair_find(struct s2s_stream *s, const char *from,
+	    const char *to);
+struct s2s_dbpair *s2s_pair_add(struct s2s_stream *s, const char *from,
+	    const char *to);
+void	s2s_recv_db_result(struct s2s_stream *s, struct xnode *el);
+void	s2s_recv_db_verify(struct s2s_stream *s, struct xnode *el);
+void	s2s_recv_stanza(struct s2s_stream *s, struct xnode *el);
+void	s2s_recv_timeout(struct s2s_stream *s, uint64_t now);
+int	s2s_recv_domain_limit(struct s2s_stream *s, const char *domain);
+void	s2s_bidi_announce(struct s2s_stream *s);
+void	s2s_bidi_withdraw(struct s2s_stream *s);
+void	s2s_bidi_drained(struct s2s_stream *s);
 
 /* s2s_in.c / s2s_out.c: the two state machines behind the core */
 void	s2s_in_header(struct s2s_stream *s, const struct xnode *h);
@@ -181,6 +217,8 @@ void	s2s_in_element(struct s2s_stream *s, struct xnode *el);
 void	s2s_in_tls_done(struct s2s_stream *s);
 void	s2s_in_timeout(struct s2s_stream *s, uint64_t now);
 void	s2s_in_gone(struct s2s_stream *s);
+/* (in) a domain pair passed dialback (s2s_recv.c tells the FSM) */
+void	s2s_in_domain_valid(struct s2s_stream *s);
 void	s2s_out_header(struct s2s_stream *s, const struct xnode *h);
 void	s2s_out_element(struct s2s_stream *s, struct xnode *el);
 void	s2s_out_connected(struct s2s_stream *s, int ok, const char *err);

@@ -13,6 +13,11 @@
  * dispatch table and the hooks the core calls only turn what happened into
  * an event.
  *
+ * XEP-0288: when the receiving server offers bidi, we ask for it (after
+ * TLS, before SASL or dialback); once authenticated, the peer may send us
+ * its stanzas on this stream too -- from its domain to ours, and from its
+ * other domains that it proves here by dialback (s2s_recv.c).
+ *
  * Candidates come from route_lookup() in order; any failure before the
  * stream is authenticated moves to the next address, then the next
  * candidate, unless the peer refused to authenticate us (that would be
@@ -38,7 +43,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <event2/buffer.h>
 
 enum out_event {
 	OEV_START,		/* the stream was created (0 ms timer) */
@@ -242,9 +246,45 @@ out_base64(const char *in, char *out)
 	out[o] = '\0';
 }
 
+/*
+ * XEP-0288: ask for bidi before authenticating (SASL or dialback), when
+ * the peer offered it after TLS (or without TLS where that is allowed).
+ */
+static void
+out_bidi_request(struct s2s_stream *s)
+{
+	if (!(s->flags & S2S_F_BIDI_OFFERED) || (s->flags & S2S_F_BIDI) ||
+	    !config_current()->xmpp_bidi)
+		return;
+	s2s_sendf(s, "<bidi xmlns='" XMPP_NS_BIDI "'/>");
+	s->flags |= S2S_F_BIDI;
+	metric_inc(s2s_m.bidi);
+}
+
+/*
+ * With bidi, the server we authenticated to may send us stanzas from its
+ * domain to ours on this stream (XEP-0288 §2.2): that pair is proven.
+ */
+static int
+out_bidi_pair(struct s2s_stream *s)
+{
+	struct s2s_dbpair *p;
+
+	if (!(s->flags & S2S_F_BIDI))
+		return 0;
+	if ((p = s2s_pair_add(s, s->remote, s->local)) == NULL)
+		return -1;
+	p->st = DBP_VALID;
+	return 0;
+}
+
 static void
 out_enter_ready(struct s2s_stream *s)
 {
+	if (out_bidi_pair(s) != 0) {
+		s2s_stream_free(s, "out of memory");
+		return;
+	}
 	s->auth = (s->flags & S2S_F_SASL) ? "sasl-external" : "dialback";
 	if (s->flags & S2S_F_SASL)
 		metric_inc(s2s_m.auth_sasl);
@@ -255,9 +295,10 @@ out_enter_ready(struct s2s_stream *s)
 	s->flags |= S2S_F_VERIFY_OK | S2S_F_AUTHED;
 	s->last_stanza_ms = loop_now_ms();
 	log_info(LOG_MOD, "outbound stream authenticated id=%llu peer=%s "
-	    "local=%s remote=%s method=%s tls=%s", (unsigned long long)s->id,
-	    s->peer, s->local, s->remote, s->auth,
-	    (s->flags & S2S_F_TLS) ? xtls_version(xconn_ssl(s->conn)) : "none");
+	    "local=%s remote=%s method=%s tls=%s bidi=%s",
+	    (unsigned long long)s->id, s->peer, s->local, s->remote, s->auth,
+	    (s->flags & S2S_F_TLS) ? xtls_version(xconn_ssl(s->conn)) : "none",
+	    (s->flags & S2S_F_BIDI) ? "yes" : "no");
 	s2s_timer_arm(s);
 	link_on_ready(s->link, s);
 }
@@ -302,6 +343,7 @@ out_enter(struct s2s_stream *s, enum s2s_state st)
 		s2s_sendf(s, "<starttls xmlns='" XMPP_NS_TLS "'/>");
 		break;
 	case S2S_ST_SASL:
+		out_bidi_request(s);
 		out_base64(s->local, buf);
 		s2s_sendf(s, "<auth xmlns='" XMPP_NS_SASL "' mechanism='EXTERNAL'>"
 		    "%s</auth>", buf);
@@ -317,6 +359,7 @@ out_enter(struct s2s_stream *s, enum s2s_state st)
 			    "undefined-condition");
 			return;
 		}
+		out_bidi_request(s);
 		s2s_sendf(s, "<db:result from='%s' to='%s'>%s</db:result>",
 		    s->local, s->remote, key);
 		s->flags |= S2S_F_VERIFY_OK;
@@ -358,6 +401,10 @@ out_choose(struct s2s_stream *s, const struct xnode *el)
 	s2s_policy_for(s->remote, &p);
 	if (el && xnode_child(el, XMPP_NS_DB_FEATURE, "dialback"))
 		s->flags |= S2S_F_PEER_DB;
+	/* the offer that counts is the last one (after TLS, if any) */
+	s->flags &= ~S2S_F_BIDI_OFFERED;
+	if (el && xnode_child(el, XMPP_NS_BIDI_FEATURE, "bidi"))
+		s->flags |= S2S_F_BIDI_OFFERED;
 	if (s->flags & S2S_F_SASL) {
 		out_enter(s, S2S_ST_READY);
 		return;
@@ -633,6 +680,12 @@ out_el_db_result(struct s2s_stream *s, struct xnode *el)
 	struct out_arg a = { 0 };
 	char why[600];
 
+	if (type == NULL && s->state == S2S_ST_READY &&
+	    (s->flags & S2S_F_BIDI)) {
+		/* the peer authenticates another of its domains (XEP-0288) */
+		s2s_recv_db_result(s, el);
+		return;
+	}
 	if (s->state != S2S_ST_DIALBACK || type == NULL || from == NULL ||
 	    to == NULL || strcasecmp(from, s->remote) || strcasecmp(to, s->local)) {
 		s2s_stream_error(s, "not-authorized", "unsolicited dialback result");
@@ -654,6 +707,7 @@ out_el_db_result(struct s2s_stream *s, struct xnode *el)
 /*
  * The authoritative server answers a <db:verify/> we sent (XEP-0220 2.1.2):
  * not an event of this stream's life, an answer for an inbound stream.
+ * With bidi the peer may also ask us, as authoritative server, here.
  */
 static void
 out_el_db_verify(struct s2s_stream *s, struct xnode *el)
@@ -662,6 +716,10 @@ out_el_db_verify(struct s2s_stream *s, struct xnode *el)
 	const char *from = xnode_attr(el, "from"), *to = xnode_attr(el, "to");
 	int result;
 
+	if (type == NULL && (s->flags & S2S_F_BIDI)) {
+		s2s_recv_db_verify(s, el);
+		return;
+	}
 	if (type == NULL || id == NULL || from == NULL || to == NULL ||
 	    strcasecmp(from, s->remote) || strcasecmp(to, s->local)) {
 		log_warnx(LOG_MOD, "malformed dialback verify answer dropped "
@@ -674,6 +732,18 @@ out_el_db_verify(struct s2s_stream *s, struct xnode *el)
 		    "id=%llu remote=%s", (unsigned long long)s->id, s->remote);
 }
 
+/* A stanza from the peer: only on a bidi stream (s2s_recv.c checks it). */
+static void
+out_el_stanza(struct s2s_stream *s, struct xnode *el)
+{
+	if (!(s->flags & S2S_F_BIDI)) {
+		s2s_stream_error(s, "unsupported-stanza-type",
+		    "this stream carries no stanzas toward us");
+		return;
+	}
+	s2s_recv_stanza(s, el);
+}
+
 static const struct s2s_handler out_handlers[] = {
 	{ XMPP_NS_STREAM, "features", ST(FEATURES), out_el_features },
 	{ XMPP_NS_TLS, "proceed", ST(STARTTLS), out_el_proceed },
@@ -682,6 +752,9 @@ static const struct s2s_handler out_handlers[] = {
 	{ XMPP_NS_SASL, "failure", ST(SASL), out_el_sasl_failure },
 	{ XMPP_NS_DIALBACK, "result", ST(DIALBACK) | ST(READY), out_el_db_result },
 	{ XMPP_NS_DIALBACK, "verify", ST(DIALBACK) | ST(READY), out_el_db_verify },
+	{ XMPP_NS_SERVER, "message", ST(READY), out_el_stanza },
+	{ XMPP_NS_SERVER, "presence", ST(READY), out_el_stanza },
+	{ XMPP_NS_SERVER, "iq", ST(READY), out_el_stanza },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -690,7 +763,10 @@ s2s_out_element(struct s2s_stream *s, struct xnode *el)
 {
 	int r = s2s_dispatch(s, out_handlers, el);
 
-	if (r == -2)
+	if (r == -2 && !strcmp(xnode_ns(el), XMPP_NS_SERVER))
+		s2s_stream_error(s, "not-authorized",
+		    "stanza before authentication");
+	else if (r == -2)
 		s2s_stream_error(s, "policy-violation", "element out of order");
 	else if (r == -1)
 		s2s_stream_error(s, "unsupported-stanza-type",
@@ -736,27 +812,6 @@ s2s_out_timeout(struct s2s_stream *s)
 /* ---- for the link ---------------------------------------------------- */
 
 int
-s2s_out_can_write(const struct s2s_stream *s)
-{
-	return s->state == S2S_ST_READY && s->conn &&
-	    evbuffer_get_length(s->out) < S2S_OUT_HIGH;
-}
-
-int
-s2s_out_write(struct s2s_stream *s, const char *data, size_t len)
-{
-	if (s->state != S2S_ST_READY)
-		return -1;
-	s2s_send(s, data, len);
-	if (s->state == S2S_ST_DEAD)
-		return -1;
-	s->stanzas_out++;
-	metric_inc(s2s_m.stanzas_out);
-	s->last_stanza_ms = loop_now_ms();
-	return 0;
-}
-
-int
 s2s_out_send_verify(struct s2s_stream *s, const char *from, const char *to,
     const char *sid, const char *key)
 {
@@ -784,6 +839,7 @@ s2s_out_gone(struct s2s_stream *s)
 		route_cancel(s->route_req);
 		s->route_req = 0;
 	}
+	s2s_bidi_withdraw(s);
 	if (s->link == NULL)
 		return;
 	link_on_stream_gone(s->link, s, failed, s->fail_cond ? s->fail_cond :

@@ -14,6 +14,8 @@
 #         plain   no TLS at all (s2s_require_encryption = false, no
 #                 certificates): plain dialback.
 #       Extra LUA lines go into the global section.
+#       PROSODY_MODULES (space separated) adds modules to modules_enabled,
+#       e.g. "s2s_bidi" (XEP-0288; Prosody 0.12 ships it but does not load it).
 #   prosody_user NAME DOMAIN USER PASSWORD    register a user
 #   prosody_ready NAME [SECONDS]              wait until it listens on 5269
 #   prosody_log NAME                          path of its debug log
@@ -45,7 +47,7 @@ c2s_direct_tls_ports = { }
 use_ipv6 = false
 network_settings = { nagle = false }
 unbound = { options = { ["local-zone"] = "test. transparent" } }
-modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "presence"; "message"; "iq" }
+modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "presence"; "message"; "iq";$(for m in ${PROSODY_MODULES:-}; do printf ' "%s";' "$m"; done) }
 authentication = "internal_plain"
 storage = "internal"
 s2s_timeout = 30
