@@ -26,7 +26,10 @@ TESTS += tests/integration/xmpp-prosody-tls.sh \
 	tests/integration/xmpp-lifecycle.sh \
 	tests/integration/xmpp-sasl-fallback.sh \
 	tests/integration/xmpp-bidi.sh \
-	tests/integration/xmpp-bidi-sip.sh
+	tests/integration/xmpp-bidi-sip.sh \
+	tests/integration/xmpp-bidi-raw.sh \
+	tests/integration/xmpp-dead-peer.sh \
+	tests/integration/xmpp-limits.sh
 
 if HAVE_CMOCKA
 XMPP_UNIT = tests/unit/test_xmpp_dialback tests/unit/test_xmpp_parser \

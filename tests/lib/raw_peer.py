@@ -3,13 +3,15 @@
 
 It plays the initiating server from a chosen source address: stream
 header (optionally preceded by raw bytes, e.g. a DOCTYPE), STARTTLS with an
-optional client certificate, SASL EXTERNAL, then whatever raw XML it is
-told to send. Then it reads until the server sends a stream error or
-closes, and prints what it saw, one event a line:
+optional client certificate, SASL EXTERNAL (with --sasl-fallback a refusal
+does not end the script: dialback may follow), then its steps in order:
+--send XML writes raw XML, --wait TEXT waits until TEXT arrived. Then it
+reads until the server sends a stream error or closes (or --linger
+seconds passed), and prints what it saw, one event a line:
 
-  HEADER id=...          FEATURES starttls=... external=... dialback=...
+  HEADER id=...          FEATURES starttls=... external=... dialback=... bidi=...
   PROCEED / SUCCESS / FAILURE cond     DBRESULT type=...
-  STREAM-ERROR cond=... text=...       CLOSED
+  SENT ... / SAW ...     STREAM-ERROR cond=... text=...       CLOSED
 
 Every wait is bounded by --timeout. Exit status: 0 when --expect-error
 names the condition received (or, without it, when the script ran
@@ -98,11 +100,12 @@ class Peer:
         if not f:
             return None
         feats = f.group(1) or ''
-        self.say('FEATURES starttls=%s external=%s dialback=%s' % (
+        self.say('FEATURES starttls=%s external=%s dialback=%s bidi=%s' % (
             'required' if '<required/>' in feats else
             ('yes' if 'starttls' in feats else 'no'),
             'yes' if 'EXTERNAL' in feats else 'no',
-            'yes' if 'urn:xmpp:features:dialback' in feats else 'no'))
+            'yes' if 'urn:xmpp:features:dialback' in feats else 'no',
+            'yes' if 'urn:xmpp:features:bidi' in feats else 'no'))
         return feats
 
     def starttls(self):
@@ -124,7 +127,8 @@ class Peer:
         return True
 
     def sasl_external(self):
-        authz = base64.b64encode(self.args.domain.encode()).decode()
+        authz = base64.b64encode((self.args.sasl_authzid or
+                                  self.args.domain).encode()).decode()
         self.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
                   "mechanism='EXTERNAL'>%s</auth>" % authz)
         m = self.wait_for(r'<(success|failure)[^>]*?(/>|>(.*?)</failure>)')
@@ -147,6 +151,9 @@ class Peer:
 
     def drain(self):
         """Read until a stream error, the end of the stream, or timeout."""
+        if self.args.linger is not None:
+            self.deadline = min(self.deadline,
+                                time.monotonic() + self.args.linger)
         while True:
             self.report_results()
             if self.error or not self.fill():
@@ -154,6 +161,12 @@ class Peer:
         self.report_results()
         if self.closed or '</stream:stream>' in self.buf:
             self.say('CLOSED')
+
+
+class Step(argparse.Action):
+    """--send and --wait, kept in the order given."""
+    def __call__(self, parser, ns, values, option_string=None):
+        ns.steps = list(ns.steps or []) + [(self.const, values)]
 
 
 def main():
@@ -170,9 +183,16 @@ def main():
     p.add_argument('--cert')
     p.add_argument('--key')
     p.add_argument('--sasl-external', action='store_true')
-    p.add_argument('--send', action='append', default=[],
-                   help='raw XML to send after negotiation')
+    p.add_argument('--sasl-authzid', help='authorization identity to ask for')
+    p.add_argument('--sasl-fallback', action='store_true',
+                   help='go on (e.g. with dialback) after a SASL failure')
+    p.add_argument('--send', action=Step, const='send', dest='steps',
+                   default=[], help='raw XML to send after negotiation')
+    p.add_argument('--wait', action=Step, const='wait', dest='steps',
+                   help='wait until this text arrived')
     p.add_argument('--expect-error')
+    p.add_argument('--linger', type=float,
+                   help='after the steps, read this long at most')
     p.add_argument('--timeout', type=float, default=15)
     args = p.parse_args()
 
@@ -187,11 +207,16 @@ def main():
     if ok and args.starttls:
         ok = peer.starttls() and peer.features() is not None
     if ok and args.sasl_external:
-        ok = peer.sasl_external()
-    if ok:
-        for text in args.send:
+        ok = peer.sasl_external() or args.sasl_fallback
+    for kind, text in args.steps if ok else []:
+        if kind == 'send':
             peer.send(text)
             peer.say('SENT %s' % text[:120])
+        elif peer.wait_for(re.escape(text)):
+            peer.say('SAW %s' % text[:120])
+        else:
+            ok = False
+            break
     peer.drain()
     if args.expect_error:
         good = peer.error == args.expect_error
