@@ -33,7 +33,8 @@ TESTS += tests/integration/xmpp-prosody-tls.sh \
 
 if HAVE_CMOCKA
 XMPP_UNIT = tests/unit/test_xmpp_dialback tests/unit/test_xmpp_parser \
-	tests/unit/test_xmpp_stanza tests/unit/test_xmpp_connect
+	tests/unit/test_xmpp_stanza tests/unit/test_xmpp_connect \
+	tests/unit/test_xmpp_link
 check_PROGRAMS += $(XMPP_UNIT)
 TESTS += $(XMPP_UNIT)
 XMPP_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EXPAT_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
@@ -53,4 +54,9 @@ tests_unit_test_xmpp_connect_CFLAGS = $(XMPP_UNIT_CFLAGS)
 tests_unit_test_xmpp_connect_LDADD = $(XMPP_UNIT_LDADD)
 tests_unit_test_xmpp_connect_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=route_lookup \
 	-Wl,--wrap=route_cancel -Wl,--wrap=route_step_name
+# xmpp/link.c alone: the s2s functions it calls are mocked in the test
+tests_unit_test_xmpp_link_SOURCES = tests/unit/test_xmpp_link.c \
+	tests/unit/test_route_util.c tests/unit/test_route_util.h
+tests_unit_test_xmpp_link_CFLAGS = $(XMPP_UNIT_CFLAGS)
+tests_unit_test_xmpp_link_LDADD = $(XMPP_UNIT_LDADD)
 endif
