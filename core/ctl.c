@@ -7,6 +7,7 @@
 #include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/reqsrv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,28 +30,13 @@ struct ctl_cmd {
 	const char	*help;
 };
 
-struct ctl_conn {
-	uint64_t	 id;
-	struct ctl_conn	*next;		/* every open connection, in C.conns */
-	int		 pending;	/* the handler returned CTL_PENDING */
-	int		 fd;
-	struct loop_io	*io;
-	char		 in[CTL_LINE_MAX];
-	size_t		 inlen;
-	char		*out;
-	size_t		 outlen, outoff;
-	int		 answered;
-};
-
 static struct {
 	struct ctl_cmd	 cmds[CTL_MAX_CMDS];
 	size_t		 ncmds;
-	int		 fd;
-	struct loop_io	*io;
+	struct reqsrv	*srv;
 	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	uint64_t	 next_id, current;
-	struct ctl_conn	*conns;
-} C = { .fd = -1 };
+	uint64_t	 current;
+} C;
 
 uint64_t
 ctl_current(void)
@@ -76,51 +62,36 @@ ctl_register(const char *command, ctl_handler_fn *fn, void *arg,
 	return 0;
 }
 
-static void
-ctl_conn_free(struct ctl_conn *c)
+int
+ctl_finish(uint64_t id, int rc, const char *text, size_t len)
 {
-	for (struct ctl_conn **pp = &C.conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
+	char *all = malloc(len + 3);
+	int r;
+
+	if (all == NULL || C.srv == NULL) {
+		free(all);
+		return -1;
 	}
-	loop_io_del(c->io);
-	close(c->fd);
-	free(c->out);
-	free(c);
+	all[0] = rc ? '1' : '0';
+	all[1] = '\n';
+	memcpy(all + 2, text, len);
+	r = reqsrv_answer(C.srv, id, all, len + 2);
+	free(all);
+	return r;
 }
 
-/* The whole answer: "0\n" or "1\n", then the text in two parts. */
+/* One command line: run it and answer, or leave it to its handler. */
 static void
-ctl_conn_set_answer(struct ctl_conn *c, int rc, const char *a, size_t alen,
-    const char *b, size_t blen)
+ctl_request(uint64_t id, const char *req, size_t reqlen, void *arg)
 {
-	c->out = malloc(alen + blen + 3);
-	if (c->out == NULL)
-		fatalx(LOG_MOD, "out of memory");
-	c->outlen = (size_t)snprintf(c->out, 3, "%d\n", rc ? 1 : 0);
-	if (alen)
-		memcpy(c->out + c->outlen, a, alen);
-	c->outlen += alen;
-	if (blen)
-		memcpy(c->out + c->outlen, b, blen);
-	c->outlen += blen;
-	c->answered = 1;
-}
-
-/* Run the command line and keep its whole answer for writing. */
-static void
-ctl_conn_answer(struct ctl_conn *c)
-{
-	char *body = NULL;
+	char *body = NULL, line[CTL_LINE_MAX], *args;
 	size_t bodylen = 0;
 	FILE *f = open_memstream(&body, &bodylen);
-	char *args, *line = c->in;
 	int rc = 1;
 
 	if (f == NULL)
 		fatalx(LOG_MOD, "out of memory");
+	snprintf(line, sizeof(line), "%s", req);
 	line[strcspn(line, "\r\n")] = '\0';
 	args = line + strcspn(line, " ");
 	if (*args)
@@ -137,106 +108,16 @@ ctl_conn_answer(struct ctl_conn *c)
 		if (i == C.ncmds)
 			fprintf(f, "unknown command '%s' (try: help)\n", line);
 		else {
-			C.current = c->id;
+			C.current = id;
 			rc = C.cmds[i].fn(args, f, C.cmds[i].arg);
 			C.current = 0;
 		}
 	}
 	fclose(f);
 	log_debug(LOG_MOD, "command '%s' rc=%d", line, rc);
-	if (rc == CTL_PENDING) {
-		/* keep what was written; ctl_finish() appends the rest */
-		c->out = body;
-		c->outlen = bodylen;
-		c->pending = 1;
-		return;
-	}
-	ctl_conn_set_answer(c, rc, body, bodylen, NULL, 0);
+	if (rc != CTL_PENDING)
+		ctl_finish(id, rc, body, bodylen);
 	free(body);
-}
-
-int
-ctl_finish(uint64_t id, int rc, const char *text, size_t len)
-{
-	struct ctl_conn *c;
-
-	for (c = C.conns; c; c = c->next)
-		if (c->id == id && c->pending)
-			break;
-	if (c == NULL)
-		return -1;
-	c->pending = 0;
-	char *head = c->out;
-	size_t headlen = c->outlen;
-	c->out = NULL;
-	ctl_conn_set_answer(c, rc, head, headlen, text, len);
-	free(head);
-	loop_io_set(c->io, LOOP_WRITE);
-	return 0;
-}
-
-static void
-ctl_conn_io(int fd, int events, void *arg)
-{
-	struct ctl_conn *c = arg;
-
-	if (c->pending) {
-		/* pending: the only event that matters is the client leaving */
-		char tmp[64];
-		ssize_t n = read(fd, tmp, sizeof(tmp));
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			ctl_conn_free(c);
-		return;
-	}
-	if (!c->answered && (events & LOOP_READ)) {
-		ssize_t n = read(fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
-		if (n <= 0) {
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				return;
-			ctl_conn_free(c);
-			return;
-		}
-		c->inlen += (size_t)n;
-		c->in[c->inlen] = '\0';
-		if (strchr(c->in, '\n') == NULL) {
-			if (c->inlen == sizeof(c->in) - 1)
-				ctl_conn_free(c);	/* over-long line */
-			return;
-		}
-		ctl_conn_answer(c);
-		if (c->answered)
-			loop_io_set(c->io, LOOP_WRITE);
-		return;
-	}
-	if (c->answered && (events & (LOOP_WRITE | LOOP_ERROR))) {
-		ssize_t n = write(fd, c->out + c->outoff, c->outlen - c->outoff);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0 || (c->outoff += (size_t)n) == c->outlen)
-			ctl_conn_free(c);
-	}
-}
-
-static void
-ctl_accept(int fd, int events, void *arg)
-{
-	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	struct ctl_conn *c;
-
-	if (cfd < 0)
-		return;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		close(cfd);
-		return;
-	}
-	c->fd = cfd;
-	c->id = ++C.next_id;
-	c->next = C.conns;
-	C.conns = c;
-	c->io = loop_io_add(cfd, LOOP_READ, ctl_conn_io, c);
-	if (c->io == NULL)
-		ctl_conn_free(c);
 }
 
 /* mkdir -p of the socket's directory, 0750 for what we create. */
@@ -266,6 +147,7 @@ ctl_listen(const char *path)
 {
 	struct sockaddr_un sun;
 	mode_t old;
+	int fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -281,24 +163,23 @@ ctl_listen(const char *path)
 		return -1;
 	}
 	unlink(path);
-	C.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (C.fd < 0)
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -1;
 	old = umask(0077);
-	if (bind(C.fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		umask(old);
 		log_warn(LOG_MOD, "bind %s", path);
-		close(C.fd);
-		C.fd = -1;
+		close(fd);
 		return -1;
 	}
 	umask(old);
-	if (listen(C.fd, 16) != 0) {
-		close(C.fd);
-		C.fd = -1;
+	if (listen(fd, 16) != 0 ||
+	    (C.srv = reqsrv_new(fd, "\n", CTL_LINE_MAX - 1, ctl_request,
+	    NULL)) == NULL) {
+		close(fd);
 		return -1;
 	}
-	C.io = loop_io_add(C.fd, LOOP_READ, ctl_accept, NULL);
 	snprintf(C.path, sizeof(C.path), "%s", path);
 	log_info(LOG_MOD, "control socket listening path=%s", path);
 	return 0;
@@ -307,15 +188,11 @@ ctl_listen(const char *path)
 void
 ctl_close(void)
 {
-	while (C.conns)
-		ctl_conn_free(C.conns);
-	if (C.fd < 0)
+	if (C.srv == NULL)
 		return;
-	loop_io_del(C.io);
-	close(C.fd);
+	reqsrv_free(C.srv);
+	C.srv = NULL;
 	unlink(C.path);
-	C.fd = -1;
-	C.io = NULL;
 }
 
 /* Blocking client (fedgatectl): bounded by timeout_ms for each wait. */

@@ -16,8 +16,8 @@
 /*
  * Returns 0 on success, 1 when the command failed, or CTL_PENDING when the
  * answer comes later: the handler then keeps ctl_current() (the request's
- * id) and calls ctl_finish(id, rc, text) once done. What it wrote to out
- * before returning CTL_PENDING is sent first.
+ * id) and calls ctl_finish(id, rc, text) once done; what it wrote to out
+ * is then dropped (the later text is the whole answer).
  */
 #define CTL_PENDING	2
 typedef int ctl_handler_fn(const char *args, FILE *out, void *arg);

@@ -5,6 +5,7 @@ core_libcore_a_SOURCES = \
 	core/loop.c core/loop.h \
 	core/config.c core/config.h \
 	core/ctl.c core/ctl.h \
+	core/reqsrv.c core/reqsrv.h \
 	core/service.h \
 	core/metrics.c core/metrics.h \
 	core/hmap.c core/hmap.h

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/reqsrv.h"
 #include "core/service.h"
 
 #include <arpa/inet.h>
@@ -32,21 +33,11 @@ struct metric {
 	void		*arg;
 };
 
-struct http_conn {
-	int		 fd;
-	struct loop_io	*io;
-	char		 req[REQ_MAX];
-	size_t		 reqlen;
-	char		*out;
-	size_t		 outlen, outoff;
-};
-
 static struct {
 	struct metric	**v;
 	size_t		  n, cap;
-	int		  fd;
-	struct loop_io	 *io;
-} M = { .fd = -1 };
+	struct reqsrv	 *srv;
+} M;
 
 static struct metric *
 metric_add_new(const char *name, const char *labels, const char *help,
@@ -164,95 +155,33 @@ metrics_write_short(FILE *out)
 
 /* ---- HTTP ------------------------------------------------------- */
 
+/* One request: GET anything gives the whole exposition. */
 static void
-http_conn_free(struct http_conn *c)
+metrics_request(uint64_t id, const char *req, size_t reqlen, void *arg)
 {
-	loop_io_del(c->io);
-	close(c->fd);
-	free(c->out);
-	free(c);
-}
-
-static void
-http_conn_answer(struct http_conn *c)
-{
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&body, &len);
+	char *body = NULL, *all = NULL;
+	size_t len = 0, alllen = 0;
+	FILE *f = open_memstream(&body, &len), *a;
 	const char *status = "200 OK";
 
 	if (f == NULL)
 		fatalx(LOG_MOD, "out of memory");
-	if (strncmp(c->req, "GET ", 4) != 0) {
+	if (strncmp(req, "GET ", 4) != 0) {
 		status = "405 Method Not Allowed";
 		fprintf(f, "only GET\n");
 	} else {
 		metrics_write(f);
 	}
 	fclose(f);
-	size_t cap = len + 200;
-	c->out = malloc(cap);
-	if (c->out == NULL)
+	if ((a = open_memstream(&all, &alllen)) == NULL)
 		fatalx(LOG_MOD, "out of memory");
-	c->outlen = (size_t)snprintf(c->out, cap, "HTTP/1.0 %s\r\n"
-	    "Content-Type: text/plain; version=0.0.4\r\n"
+	fprintf(a, "HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, len);
-	memcpy(c->out + c->outlen, body, len);
-	c->outlen += len;
+	fwrite(body, 1, len, a);
+	fclose(a);
+	reqsrv_answer(M.srv, id, all, alllen);
 	free(body);
-}
-
-static void
-http_conn_io(int fd, int events, void *arg)
-{
-	struct http_conn *c = arg;
-
-	if (c->out == NULL) {
-		ssize_t n = read(fd, c->req + c->reqlen, REQ_MAX - 1 - c->reqlen);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0) {
-			http_conn_free(c);
-			return;
-		}
-		c->reqlen += (size_t)n;
-		c->req[c->reqlen] = '\0';
-		if (strstr(c->req, "\r\n\r\n") == NULL &&
-		    strstr(c->req, "\n\n") == NULL) {
-			if (c->reqlen == REQ_MAX - 1)
-				http_conn_free(c);
-			return;
-		}
-		http_conn_answer(c);
-		loop_io_set(c->io, LOOP_WRITE);
-		return;
-	}
-	ssize_t n = write(fd, c->out + c->outoff, c->outlen - c->outoff);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 || (c->outoff += (size_t)n) == c->outlen)
-		http_conn_free(c);
-}
-
-static void
-http_accept(int fd, int events, void *arg)
-{
-	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	struct http_conn *c;
-
-	if (cfd < 0)
-		return;
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		close(cfd);
-		return;
-	}
-	c->fd = cfd;
-	c->io = loop_io_add(cfd, LOOP_READ, http_conn_io, c);
-	if (c->io == NULL) {
-		close(cfd);
-		free(c);
-	}
+	free(all);
 }
 
 static int
@@ -261,7 +190,7 @@ metrics_start(struct config *cfg)
 	const struct hostport *hp = &cfg->metrics_listen;
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int one = 1;
+	int one = 1, fd;
 
 	if (hp->host[0] == '\0')
 		return 0;
@@ -281,17 +210,17 @@ metrics_start(struct config *cfg)
 			goto notip;
 		sl = sizeof(*s4);
 	}
-	M.fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (M.fd < 0)
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -1;
-	setsockopt(M.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(M.fd, (struct sockaddr *)&ss, sl) != 0 || listen(M.fd, 16) != 0) {
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 16) != 0 ||
+	    (M.srv = reqsrv_new(fd, "\r\n\r\n", REQ_MAX, metrics_request,
+	    NULL)) == NULL) {
 		log_warn(LOG_MOD, "cannot listen on %s:%u", hp->host, hp->port);
-		close(M.fd);
-		M.fd = -1;
+		close(fd);
 		return -1;
 	}
-	M.io = loop_io_add(M.fd, LOOP_READ, http_accept, NULL);
 	log_info(LOG_MOD, "metrics listening addr=%s port=%u", hp->host, hp->port);
 	return 0;
 notip:
@@ -303,11 +232,8 @@ notip:
 static void
 metrics_stop(void)
 {
-	if (M.fd < 0)
-		return;
-	loop_io_del(M.io);
-	close(M.fd);
-	M.fd = -1;
+	reqsrv_free(M.srv);
+	M.srv = NULL;
 }
 
 /* After every service has stopped: handles held elsewhere die here. */

@@ -547,7 +547,7 @@ check_command(const char *args, FILE *out, void *arg)
 		free(chk);
 		return 1;
 	}
-	fprintf(out, "fedgate check (config hash %s)\n", cfg->hash);
+	fprintf(chk->hout, "fedgate check (config hash %s)\n", cfg->hash);
 	if (cfg->sip_transport == SIP_TRANSPORT_TLS)
 		check_cert(chk, cfg->sip_cert, cfg->sip_key, cfg->sip_ca);
 	if (strcmp(cfg->xmpp_cert, cfg->sip_cert) != 0 &&

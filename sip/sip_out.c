@@ -146,7 +146,12 @@ out_fail_later(void *arg)
 
 	log_info(SIP_MOD, "%s to %s failed: %s", o->method,
 	    o->nhops ? out_hop(o) : "(no route)", o->failure);
-	out_finish(o, 503, o->failure, NULL);
+	/*
+	 * No hop could be reached: 502, which RFC 7247 maps to
+	 * remote-server-not-found — what an XMPP sender should be told (503
+	 * would say this gateway is out of service).
+	 */
+	out_finish(o, 502, o->failure, NULL);
 }
 
 /* A failure known before any response: reported from the loop. */

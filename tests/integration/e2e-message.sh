@@ -98,13 +98,22 @@ if e2e_edge_wait uas "not delivered" 20; then
 	tap_ok "Prosody's bounce comes back to alice as a delivery notice"
 else tap_not_ok "Prosody's bounce comes back to alice as a delivery notice"; fi
 
+# --- the edge cannot be reached ------------------------------------------
+# the edge moves to an address where nothing answers (a live reload)
+sed -i 's/edge=edge.sip.test:5061/edge=edge.sip.test:5999/' "$RIG_DIR/etc/domains.conf"
+e2e_ctl reload >/dev/null
+e2e_say bob send alice@sip.test is the edge there
+if e2e_wait bob "RECV error from=alice@sip.test cond=remote-server-not-found" 30; then
+	tap_ok "with the edge unreachable, bob's message comes back as remote-server-not-found"
+else tap_not_ok "with the edge unreachable, bob's message comes back as remote-server-not-found"; fi
+
 # --- counters -------------------------------------------------------------
 sx=$(e2e_metric 'fedgate_messages_total{direction="sip_to_xmpp",result="delivered"}')
 xs=$(e2e_metric 'fedgate_messages_total{direction="xmpp_to_sip",result="delivered"}')
 xb=$(e2e_metric 'fedgate_messages_total{direction="xmpp_to_sip",result="bounced"}')
 check_eq "counters: 3 delivered sip->xmpp (2 users + nobody)" 3 "$sx"
 check_eq "counters: 2 delivered xmpp->sip" 2 "$xs"
-check_eq "counters: 2 bounced xmpp->sip (404, 403)" 2 "$xb"
+check_eq "counters: 3 bounced xmpp->sip (404, 403, edge unreachable)" 3 "$xb"
 check "fedgated is still running" rig_alive fedgated
 rig_stop fedgated TERM; rc=$?
 check_eq "fedgated stops cleanly (exit 0, no sanitizer report)" 0 "$rc"

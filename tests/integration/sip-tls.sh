@@ -48,7 +48,7 @@ options_t0=$(date +%s)
 resp=$(sip_request MESSAGE sip:bob@xmpp.test sip:alice@sip.test sip:bob@xmpp.test \
 	"text/plain;charset=UTF-8" "ping" | sip_send edge.sip.test)
 check_eq "a MESSAGE from the edge is accepted" 200 "$(sip_status_of "$resp")"
-if rig_wait_log fedgated "back to the edge failed: 503" 5; then
+if rig_wait_log fedgated "back to the edge failed: 502" 5; then
 	tap_ok "a MESSAGE to an edge that fails TLS verification fails within 5 s"
 else tap_not_ok "a MESSAGE to an edge that fails TLS verification fails within 5 s"; fi
 check "... not after Sofia's 32 s timer" test $(( $(date +%s) - options_t0 )) -lt 10

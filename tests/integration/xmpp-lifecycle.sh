@@ -4,8 +4,9 @@
 #     says "remote xmpp.test security=no-tls client_certs=no": plain dialback
 #     works with that partner while a plaintext attempt from another domain
 #     is still refused (policy-violation);
-#   - no test echo: a message nobody takes is answered with
-#     service-unavailable, never dropped; a XEP-0199 ping is answered;
+#   - no test echo: a message to a SIP user whose edge cannot be reached
+#     (there is none in this test) comes back as remote-server-not-found,
+#     never dropped; a XEP-0199 ping is answered;
 #   - reload (SIGHUP) with a changed setting keeps the open streams;
 #   - idle_timeout: idle streams are closed politely, and the next message
 #     opens new ones.
@@ -26,9 +27,9 @@ XR_ECHO=0 xr_start || { tap_not_ok "fedgated listens"; done_testing; exit 1; }
 unanswered() { # LABEL
 	out=$(xr_client --jid alice@xmpp.test --password secret --host 127.0.0.1 \
 		--send bob@sip.test "$1" --expect-from bob@sip.test \
-		--expect-error service-unavailable --timeout 30 2>&1)
+		--expect-error remote-server-not-found --timeout 30 2>&1)
 	echo "$out" | sed 's/^/# client: /'
-	check_text "$1: a message nobody takes comes back as service-unavailable" \
+	check_text "$1: a message the edge cannot take comes back as remote-server-not-found" \
 		"$out" "RESULT ok"
 }
 streams() { xr_ctl connections | grep 'remote=xmpp.test' | sed 's/ idle=.*//' | sort; }
