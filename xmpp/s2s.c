@@ -635,15 +635,23 @@ s2s_flush(struct s2s_stream *s)
 		s2s_io_update(s);
 }
 
+/* Streams that bring us stanzas: inbound ones, and ours with bidi. */
+static int
+s2s_brings_stanzas(const struct s2s_stream *s)
+{
+	return s->state == S2S_ST_READY &&
+	    (s->dir == S2S_IN || (s->flags & S2S_F_BIDI));
+}
+
 /*
- * Flow control: while the other side of the gateway falls behind, inbound
- * streams that carry stanzas are not read, so TCP pushes back on the peers
- * instead of our memory growing. Streams still negotiating are read.
+ * Flow control: while the other side of the gateway falls behind, the
+ * streams that bring us stanzas are not read, so TCP pushes back on the
+ * peers instead of our memory growing. Streams still negotiating are read.
  */
 static int
 s2s_reading(const struct s2s_stream *s)
 {
-	return !(S.in_paused && s->dir == S2S_IN && s->state == S2S_ST_READY);
+	return !(S.in_paused && s2s_brings_stanzas(s));
 }
 
 /* Resume: read what the paused streams have (TLS may hold some already). */
@@ -658,7 +666,7 @@ s2s_in_resume(void *arg)
 	if (S.in_paused)
 		return;
 	TAILQ_FOREACH(s, &S.all, entry) {
-		if (s->dir != S2S_IN || s->state != S2S_ST_READY)
+		if (!s2s_brings_stanzas(s))
 			continue;
 		if (n == cap) {
 			uint64_t *v = realloc(ids, (cap = cap ? cap * 2 : 16) *
@@ -692,7 +700,7 @@ s2s_in_pause(int paused)
 	    "side is behind" : "resumed");
 	if (paused) {
 		TAILQ_FOREACH(s, &S.all, entry)
-			if (s->dir == S2S_IN && s->state != S2S_ST_DEAD)
+			if (s2s_brings_stanzas(s))
 				s2s_io_update(s);
 	} else if (!S.resume_due) {
 		/* from the loop, not from inside the caller's callback */

@@ -29,7 +29,8 @@ void	s2s_close_all(const char *reason);
 size_t	s2s_count(void);
 /* Write out what is pending now (normally done at the end of each turn). */
 void	s2s_flush_pending(void);
-/* Flow control: 1 stops reading inbound streams that carry stanzas. */
+/* Flow control: 1 stops reading the streams that bring us stanzas
+   (inbound ones, and outbound ones with bidi). */
 void	s2s_in_pause(int paused);
 
 /* A connection accepted on [xmpp] listen (direct_tls: listen_tls). */

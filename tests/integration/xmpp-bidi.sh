@@ -9,6 +9,8 @@
 #     the key takes a second connection (XEP-0288 forbids verifying on the
 #     stream the key came on), but the stanzas of both directions travel
 #     on Prosody's stream;
+#   - keepalive = 2s: Prosody's bidi stream carries our stanzas, so it is
+#     pinged (dead-peer detection), and Prosody answers on it;
 #   - refusals: <bidi/> where it was not offered (before TLS under
 #     tls-required, and after "bidi = no" is reloaded) -> unsupported-feature.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -27,7 +29,7 @@ for p in xmpp other; do
 	prosody_ready $p || { tap_not_ok "Prosody $p runs"; done_testing; exit 1; }
 done
 XR_REMOTE_OPTS_other="client_certs=no"
-xr_conf
+xr_conf keepalive=2s
 xr_start || { tap_not_ok "fedgated listens"; done_testing; exit 1; }
 log=$(xr_log)
 
@@ -80,6 +82,14 @@ check_contains "our echo went on Prosody's stream" "$log" \
 	"stanzas local=sip.test remote=other.test go on stream id=$oin (bidirectional)"
 check_contains "Prosody granted bidi on our stream" "$(prosody_log other)" \
 	"Requested bidirectional stream"
+
+# --- keepalive on a peer's bidi stream ----------------------------------
+_pinged() { [ "$(grep -c "ping sent id=$in_id remote=xmpp.test" "$log")" -ge 2 ]; }
+if wait_for 10 _pinged; then tap_ok "Prosody's bidi stream is pinged when idle"
+else tap_not_ok "Prosody's bidi stream is pinged when idle"; fi
+if grep -q "dead peer" "$log"; then tap_not_ok "Prosody answers: no stream taken for dead" "$(grep "dead peer" "$log")"
+else tap_ok "Prosody answers: no stream taken for dead"; fi
+check_eq "the bidi stream is still the only one with xmpp.test" 1 "$(streams xmpp.test | grep -c 'xmpp id=')"
 
 # --- refusals -----------------------------------------------------------
 raw() { # DESCRIPTION COND ARGS...
