@@ -615,14 +615,14 @@ link_bidi_gone(const char *local, const char *remote, uint64_t id)
 		return;
 	if (l->via == id)
 		l->via = 0;
-	if (l->bidi != id)
+	if (l->bidi == id)
+		l->bidi = 0;
+	if (l->qhead == NULL)
 		return;
-	l->bidi = 0;
 	/* what waited for room on it needs another stream */
-	if (l->qhead && link_writer(l) == NULL && !l->holding)
+	if (link_writer(l) == NULL && !l->holding)
 		link_start(l);
-	else
-		link_drain(l);
+	link_drain(l);
 }
 
 void
@@ -678,8 +678,7 @@ link_on_stream_gone(struct s2s_link *l, struct s2s_stream *s, int failed,
 		   unless a bidi stream carries it */
 		if (l->vhead || (l->qhead && link_writer(l) == NULL))
 			link_start(l);
-		else
-			link_drain(l);
+		link_drain(l);
 		return;
 	}
 	l->failures++;
