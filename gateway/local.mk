@@ -13,4 +13,4 @@ fedgatectl_LDADD = $(CORE_LIBS)
 TESTS += tests/integration/e2e-message.sh tests/integration/e2e-presence.sh \
 	tests/integration/e2e-lync.sh tests/integration/e2e-restart.sh \
 	tests/integration/e2e-email.sh tests/integration/e2e-clearinghouse.sh \
-	tests/integration/e2e-kamailio.sh
+	tests/integration/e2e-kamailio.sh tests/integration/e2e-flow.sh
