@@ -249,19 +249,31 @@ pair_end_watchers(struct pair *p, const char *reason)
 
 static void sub_done(uint64_t cookie, const struct xl_err *err, void *arg);
 
+/*
+ * The addresses of a stanza from the local user (as the XMPP side knows
+ * it) to the remote one, and a fresh id of ours ("fgs..", "fgp..") so an
+ * error coming back can be told apart.
+ */
+static void
+pair_stanza_addrs(const struct pair *p, struct xl_addr *from,
+    struct xl_addr *to, const char *prefix, char *id, size_t idlen)
+{
+	struct xl_addr local;
+
+	pair_addrs(p, &local, to);
+	gw_outbound_identity(&local, from);
+	snprintf(id, idlen, "%s%" PRIx64, prefix, ++G.next_id);
+}
+
 static void
 pair_send_sub(struct pair *p, enum xl_sub_type type)
 {
-	struct xl_addr local, remote;
 	struct xl_sub s;
 	char id[32];
 
 	memset(&s, 0, sizeof(s));
-	pair_addrs(p, &local, &remote);
-	gw_outbound_identity(&local, &s.from);
-	s.to = remote;
+	pair_stanza_addrs(p, &s.from, &s.to, "fgs", id, sizeof(id));
 	s.type = type;
-	snprintf(id, sizeof(id), "fgs%" PRIx64, ++G.next_id);
 	s.id = id;
 	if (xmpp_send_subscription(&s, 0, sub_done, NULL) != 0)
 		log_warnx(LOG_MOD, "cannot send subscription type=%d local=%s "
@@ -272,18 +284,14 @@ pair_send_sub(struct pair *p, enum xl_sub_type type)
 static void
 pair_send_local_presence(struct pair *p)
 {
-	struct xl_addr local, remote;
 	struct xl_pres pr;
 	char id[32];
 
 	memset(&pr, 0, sizeof(pr));
-	pair_addrs(p, &local, &remote);
-	gw_outbound_identity(&local, &pr.from);
-	pr.to = remote;
+	pair_stanza_addrs(p, &pr.from, &pr.to, "fgp", id, sizeof(id));
 	pr.lync_availability = -1;
 	pr.show = p->local_known ? p->local_show : XL_SHOW_UNAVAILABLE;
 	pr.status = p->local_status;
-	snprintf(id, sizeof(id), "fgp%" PRIx64, ++G.next_id);
 	pr.id = id;
 	if (xmpp_send_presence(&pr, 0, NULL, NULL) == 0)
 		metric_inc(G.presence[GW_SIP_TO_XMPP]);

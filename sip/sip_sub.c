@@ -88,7 +88,6 @@ struct sip_sub {
 	struct loop_timer *timer;
 	struct sip_out	*out;		/* NOTIFY or SUBSCRIBE in flight */
 	tport_t		*tp;		/* the connection the edge last used */
-	char		*hop;
 	/* notifier: the last state to send */
 	enum xl_show	 show;
 	int		 priority;
@@ -200,7 +199,6 @@ sub_free(struct sip_sub *s)
 	sip_dialog_tport_release(&s->tp);
 	free(s->local.user);
 	free(s->remote.user);
-	free(s->hop);
 	free(s->status);
 	free(s->call_id);
 	free(s->from);
@@ -439,7 +437,6 @@ sub_subscribe_done(void *arg, int status, const char *phrase,
 		sub_fsm(s, SUB_EV_FAILED);
 		return;
 	}
-	sub_str_set(&s->hop, hop);
 	if (sip->sip_to->a_tag && !nta_leg_get_rtag(s->leg))
 		nta_leg_rtag(s->leg, sip->sip_to->a_tag);
 	nta_leg_client_route(s->leg, sip->sip_record_route, sip->sip_contact);
